@@ -1,0 +1,431 @@
+"""Training and prediction speed of SigmoidMLPClassifier, side by side.
+
+Three contenders train the same sigmoid networks on the same data:
+
+- skdigitnet's ``SigmoidMLPClassifier``;
+- scikit-learn's ``MLPClassifier`` set up as plain mini-batch SGD (logistic
+  hidden units, no momentum, no L2 penalty, constant learning rate, the same
+  hidden layers, batch size and learning rate);
+- the book's per-example algorithm (``_book_network.py``, float64 only, as
+  the book's numpy code is), timed on ``--book-rows`` rows and scaled up to a
+  whole epoch.
+
+For each network, batch size and dtype, every contender first makes one
+untimed ``partial_fit`` call (one epoch), then the contenders take turns,
+epoch by epoch, so that drift of the machine hits all of them alike. The
+report gives the median (min-max) seconds per epoch, the ratios, the
+prediction throughput of ``predict_proba`` on all training rows (median of
+3), the peak memory that tracemalloc sees during one ``partial_fit``, and the
+rate of a large matrix product, from which follows the arithmetic-only time
+of an epoch: ``6 * n_samples * n_weights`` floating-point operations (forward
+and backward pass) at that rate.
+
+The data are Fashion-MNIST's 60,000 training images scaled to [0, 1], read
+from ``--data`` (default ``/usr/share/datasets/fashion-mnist``), or random
+data of the same shape where that folder has no such files. Progress goes to
+standard error; the report, in Markdown, goes to standard output.
+
+Run from the repository root::
+
+    python benchmarks/speed.py                 # full run, several minutes
+    python benchmarks/speed.py --quick         # smoke run on 6,000 rows
+    python benchmarks/speed.py --epochs 5 > speed.md
+"""
+
+import argparse
+import gzip
+import io
+import os
+import platform
+import resource
+import statistics
+import sys
+import time
+import tracemalloc
+from collections.abc import Callable
+from contextlib import redirect_stdout
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+import sklearn
+from sklearn.neural_network import MLPClassifier
+from threadpoolctl import threadpool_info
+
+import skdigitnet
+from skdigitnet import SigmoidMLPClassifier
+
+sys.path.insert(0, str(Path(__file__).parent))
+from _book_network import Network  # noqa: E402
+
+DEFAULT_DATA = Path("/usr/share/datasets/fashion-mnist")
+
+# (hidden_layer_sizes, batch_size, learning_rate_init); the first is the book's.
+CONFIGS = [
+    ((30,), 10, 3.0),
+    ((100,), 10, 3.0),
+    ((100,), 100, 3.0),
+]
+DTYPES = (np.float64, np.float32)
+BOOK_BATCH_SIZES = (10,)
+N_CLASSES = 10
+
+
+@dataclass
+class Contender:
+    """One way of training: a callable for an epoch, and one for predicting."""
+
+    name: str
+    epoch: Callable[[], object]
+    predict: Callable[[], object] | None = None
+    scale: float = 1.0  # timed part of an epoch -> whole epoch
+
+
+# --- data ---------------------------------------------------------------------
+
+
+def read_idx(path):
+    """Read an IDX file (gzipped or not) into a numpy array."""
+    opener = gzip.open if path.suffix == ".gz" else open
+    with opener(path, "rb") as f:
+        raw = f.read()
+    n_dims = raw[3]
+    shape = np.frombuffer(raw, ">u4", count=n_dims, offset=4)
+    return np.frombuffer(raw, np.uint8, offset=4 + 4 * n_dims).reshape(shape)
+
+
+def find_file(folder, stem):
+    for name in (f"{stem}.gz", stem):
+        if (folder / name).exists():
+            return folder / name
+    return None
+
+
+def load_data(folder, n_rows):
+    """Return ``X`` in [0, 1], integer ``y`` and a line saying where they came from."""
+    images = find_file(folder, "train-images-idx3-ubyte")
+    labels = find_file(folder, "train-labels-idx1-ubyte")
+    if images and labels:
+        X = read_idx(images).reshape(-1, 784)[:n_rows] / 255.0
+        y = read_idx(labels)[:n_rows].astype(np.int64)
+        return X, y, f"the first {len(X):,} training images of {folder}, / 255"
+    rng = np.random.default_rng(0)
+    X = rng.random((n_rows, 784))
+    y = rng.integers(0, N_CLASSES, n_rows)
+    return X, y, f"random data of shape ({n_rows:,}, 784) ({folder} not found)"
+
+
+# --- the machine --------------------------------------------------------------
+
+
+def cpu_model():
+    try:
+        for line in Path("/proc/cpuinfo").read_text().splitlines():
+            if line.startswith("model name"):
+                return line.split(":", 1)[1].strip()
+    except OSError:
+        pass
+    return platform.processor() or platform.machine()
+
+
+def blas_line(info):
+    """One threadpoolctl entry, e.g. which OpenBLAS kernel numpy's library runs."""
+    name = " ".join(filter(None, (info["internal_api"], info.get("version"))))
+    arch = f"{info['architecture']} kernel, " if info.get("architecture") else ""
+    path = Path(info["filepath"])
+    return (
+        f"{name} ({arch}{info['num_threads']} threads, {path.parent.name}/{path.name})"
+    )
+
+
+def machine_lines():
+    blas = [blas_line(i) for i in threadpool_info()]
+    openblas_env = {k: v for k, v in os.environ.items() if k.startswith("OPENBLAS")}
+    return [
+        f"CPU: {cpu_model()}, {os.cpu_count()} logical cores",
+        f"Python {platform.python_version()}, numpy {np.__version__}, "
+        f"scikit-learn {sklearn.__version__}, skdigitnet {skdigitnet.__version__}",
+        "BLAS: " + ("; ".join(blas) or "none reported by threadpoolctl"),
+        "OPENBLAS_* environment: "
+        + (", ".join(f"{k}={v}" for k, v in sorted(openblas_env.items())) or "none"),
+    ]
+
+
+def gemm_gflops(dtype, n=2000, repeats=5):
+    """Best rate, in GFLOP/s, of an ``n x n`` by ``n x n`` matrix product."""
+    rng = np.random.default_rng(0)
+    a = rng.random((n, n)).astype(dtype)
+    b = rng.random((n, n)).astype(dtype)
+    a @ b  # warm-up
+    best = min(timed(lambda: a @ b) for _ in range(repeats))
+    return 2 * n**3 / best / 1e9
+
+
+# --- contenders ---------------------------------------------------------------
+
+
+def estimator_contender(name, estimator, X, y):
+    classes = np.arange(N_CLASSES)
+    return Contender(
+        name,
+        epoch=lambda: estimator.partial_fit(X, y, classes=classes),
+        predict=lambda: estimator.predict_proba(X),
+    )
+
+
+def book_contender(hidden, batch_size, eta, X, y, n_rows):
+    """The book's ``Network.SGD`` for one epoch on the first ``n_rows`` rows."""
+    n_rows = min(n_rows, len(X))
+    X64 = X[:n_rows].astype(np.float64, copy=False)
+    one_hot = np.eye(N_CLASSES)[:, :, None]
+    training_data = [(x[:, None], one_hot[k]) for x, k in zip(X64, y[:n_rows])]
+    net = Network([X.shape[1], *hidden, N_CLASSES], rng=np.random.default_rng(0))
+
+    def epoch():
+        with redirect_stdout(io.StringIO()):  # SGD prints "Epoch 0 complete"
+            net.SGD(training_data, 1, batch_size, eta)
+
+    return Contender("book", epoch, scale=len(X) / n_rows)
+
+
+def make_contenders(hidden, batch_size, eta, X, y, X64, book_rows):
+    common = dict(
+        hidden_layer_sizes=hidden,
+        batch_size=batch_size,
+        learning_rate_init=eta,
+        shuffle=True,
+        random_state=0,
+    )
+    contenders = [
+        estimator_contender("skdigitnet", SigmoidMLPClassifier(**common), X, y),
+        estimator_contender(
+            "MLPClassifier",
+            MLPClassifier(
+                solver="sgd",
+                activation="logistic",
+                momentum=0.0,
+                alpha=0.0,
+                learning_rate="constant",
+                **common,
+            ),
+            X,
+            y,
+        ),
+    ]
+    if X.dtype == np.float64 and batch_size in BOOK_BATCH_SIZES and book_rows:
+        contenders.append(book_contender(hidden, batch_size, eta, X64, y, book_rows))
+    return contenders
+
+
+# --- measuring ----------------------------------------------------------------
+
+
+def timed(fn):
+    start = time.perf_counter()
+    fn()
+    return time.perf_counter() - start
+
+
+def time_epochs(contenders, n_epochs, label):
+    """Seconds per epoch of each contender, taking turns after a warm-up epoch."""
+    for c in contenders:
+        c.epoch()
+    times = {c.name: [] for c in contenders}
+    for e in range(n_epochs):
+        k = e % len(contenders)  # rotate who goes first
+        for c in contenders[k:] + contenders[:k]:
+            seconds = timed(c.epoch) * c.scale
+            times[c.name].append(seconds)
+            print(f"{label} {c.name} epoch {e}: {seconds:.2f} s", file=sys.stderr)
+    return times
+
+
+def time_predict(contenders, n_rows, repeats=3):
+    """Median rows per second of each contender's ``predict_proba``."""
+    predictors = [c for c in contenders if c.predict]
+    times = {c.name: [] for c in predictors}
+    for _ in range(repeats):
+        for c in predictors:
+            times[c.name].append(timed(c.predict))
+    return {name: n_rows / statistics.median(t) for name, t in times.items()}
+
+
+def fit_peak_mib(contenders):
+    """Peak MiB that tracemalloc sees during one more ``partial_fit`` each."""
+    peaks = {}
+    for c in contenders:
+        if c.predict is None:  # the book's Python loop would crawl under tracemalloc
+            continue
+        tracemalloc.start()
+        c.epoch()
+        peaks[c.name] = tracemalloc.get_traced_memory()[1] / 2**20
+        tracemalloc.stop()
+    return peaks
+
+
+def n_weights(n_features, hidden):
+    sizes = [n_features, *hidden, N_CLASSES]
+    return sum(a * b for a, b in zip(sizes[:-1], sizes[1:]))
+
+
+# --- report -------------------------------------------------------------------
+
+
+def spread(values):
+    if not values:
+        return "—"
+    return f"{statistics.median(values):.2f} ({min(values):.2f}–{max(values):.2f})"
+
+
+def ratio(numerator, denominator):
+    if not numerator or not denominator:
+        return "—"
+    return f"{statistics.median(numerator) / statistics.median(denominator):.2f}"
+
+
+def network_name(n_features, hidden):
+    return "-".join(str(s) for s in (n_features, *hidden, N_CLASSES))
+
+
+def training_table(rows, gflops):
+    lines = [
+        "| network | batch | dtype | skdigitnet s/epoch | MLPClassifier s/epoch "
+        "| book s/epoch | MLP / skdigitnet | book / skdigitnet "
+        "| arithmetic-only s/epoch | skdigitnet / arithmetic-only |",
+        "|---|--:|---|--:|--:|--:|--:|--:|--:|--:|",
+    ]
+    for r in rows:
+        t = r["times"]
+        flops = 6 * r["n_samples"] * r["n_weights"]
+        arith = flops / (gflops[r["dtype"]] * 1e9)
+        sk = t.get("skdigitnet", [])
+        lines.append(
+            f"| {r['network']} | {r['batch']} | {r['dtype']} "
+            f"| {spread(sk)} | {spread(t.get('MLPClassifier', []))} "
+            f"| {spread(t.get('book', []))} "
+            f"| {ratio(t.get('MLPClassifier'), sk)} | {ratio(t.get('book'), sk)} "
+            f"| {arith:.3f} | {ratio(sk, [arith])} |"
+        )
+    return lines
+
+
+def prediction_table(rows):
+    lines = [
+        "| network | batch | dtype | skdigitnet rows/s | MLPClassifier rows/s "
+        "| skdigitnet / MLP | skdigitnet fit peak MiB | MLPClassifier fit peak MiB |",
+        "|---|--:|---|--:|--:|--:|--:|--:|",
+    ]
+    for r in rows:
+        p, m = r["predict"], r["peak"]
+        sk, mlp = p.get("skdigitnet"), p.get("MLPClassifier")
+        lines.append(
+            f"| {r['network']} | {r['batch']} | {r['dtype']} "
+            f"| {sk:,.0f} | {mlp:,.0f} | {sk / mlp:.2f} "
+            f"| {m.get('skdigitnet', 0):.1f} | {m.get('MLPClassifier', 0):.1f} |"
+        )
+    return lines
+
+
+def report(args, source, n_samples, rows, gflops, elapsed):
+    batches = ", ".join(map(str, BOOK_BATCH_SIZES))
+    book_rows = book_n_rows(args, n_samples)
+    if not book_rows:
+        book_note = "not run (`--book-rows 0`)"
+    elif book_rows == n_samples:
+        book_note = f"`Network.SGD`, float64, batch {batches} only, whole epochs"
+    else:
+        book_note = (
+            f"`Network.SGD`, float64, batch {batches} only, timed on "
+            f"{book_rows:,} rows per epoch and scaled by "
+            f"{n_samples / book_rows:.1f} to {n_samples:,} rows"
+        )
+    gemm = ", ".join(f"{d}: {g:.1f} GFLOP/s" for d, g in gflops.items())
+    maxrss_mib = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    out = [
+        "## Training and prediction speed",
+        "",
+        *[f"- {line}" for line in machine_lines()],
+        f"- Data: {source}",
+        f"- Epochs: median (min–max) of {args.epochs} timed `partial_fit` calls "
+        "after one untimed warm-up, contenders taking turns epoch by epoch",
+        f"- Book: {book_note}",
+        f"- GEMM rate (best of 5, 2000x2000 @ 2000x2000): {gemm}",
+        "- Arithmetic-only time: 6 × n_samples × n_weights FLOPs (forward and "
+        "backward pass) at the GEMM rate of the dtype",
+        "",
+        *training_table(rows, gflops),
+        "",
+        f"Prediction: `predict_proba` on all {n_samples:,} rows, median of 3. "
+        "Fit peak: tracemalloc's peak during one `partial_fit` "
+        f"(X itself, {n_samples * 784 * 8 / 2**20:.0f} MiB in float64, not counted).",
+        "",
+        *prediction_table(rows),
+        "",
+        f"Peak resident memory of the whole run (ru_maxrss): {maxrss_mib:,.0f} MiB. "
+        f"Run time: {elapsed / 60:.1f} min.",
+    ]
+    return "\n".join(out)
+
+
+# --- main ---------------------------------------------------------------------
+
+
+def book_n_rows(args, n_samples):
+    return n_samples if args.book_rows is None else min(args.book_rows, n_samples)
+
+
+def parse_args(argv=None):
+    parser = argparse.ArgumentParser(
+        description=__doc__.split("\n\n")[0],
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    parser.add_argument(
+        "--epochs", type=int, default=3, help="timed epochs per contender (default 3)"
+    )
+    parser.add_argument("--quick", action="store_true", help="smoke run on 6,000 rows")
+    parser.add_argument(
+        "--data",
+        type=Path,
+        default=DEFAULT_DATA,
+        help=f"folder with MNIST-layout IDX files (default {DEFAULT_DATA})",
+    )
+    parser.add_argument(
+        "--book-rows",
+        type=int,
+        default=None,
+        help="rows the book's per-example algorithm trains on per timed epoch, "
+        "scaled up to a whole epoch; 0 leaves it out (default: all rows)",
+    )
+    return parser.parse_args(argv)
+
+
+def main(argv=None):
+    args = parse_args(argv)
+    start = time.perf_counter()
+    X64, y, source = load_data(args.data, 6_000 if args.quick else 60_000)
+    gflops = {np.dtype(d).name: gemm_gflops(d) for d in DTYPES}
+    rows = []
+    for hidden, batch_size, eta in CONFIGS:
+        for dtype in DTYPES:
+            X = X64.astype(dtype, copy=False)
+            name = network_name(X.shape[1], hidden)
+            label = f"{name} batch {batch_size} {np.dtype(dtype).name}"
+            book_rows = book_n_rows(args, len(X))
+            contenders = make_contenders(hidden, batch_size, eta, X, y, X64, book_rows)
+            rows.append(
+                dict(
+                    network=name,
+                    batch=batch_size,
+                    dtype=np.dtype(dtype).name,
+                    n_samples=len(X),
+                    n_weights=n_weights(X.shape[1], hidden),
+                    times=time_epochs(contenders, args.epochs, label),
+                    predict=time_predict(contenders, len(X)),
+                    peak=fit_peak_mib(contenders),
+                )
+            )
+    print(report(args, source, len(X64), rows, gflops, time.perf_counter() - start))
+
+
+if __name__ == "__main__":
+    main()
