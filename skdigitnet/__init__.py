@@ -1,0 +1,11 @@
+"""The sigmoid network of Nielsen's *Neural Networks and Deep Learning*.
+
+A scikit-learn compatible classifier built from sigmoid neurons, trained by
+mini-batch stochastic gradient descent and backpropagation written in numpy.
+"""
+
+from ._classifier import SigmoidMLPClassifier
+
+__version__ = "0.1.0"
+
+__all__ = ["SigmoidMLPClassifier", "__version__"]

@@ -1,0 +1,773 @@
+"""SigmoidMLPClassifier: the book's network as a scikit-learn classifier.
+
+This module validates input, encodes labels and keeps the training loop's
+bookkeeping; the mathematics lives in :mod:`skdigitnet._network`. It is the
+only module that imports scikit-learn's private helpers.
+"""
+
+import math
+import time
+import warnings
+from numbers import Integral, Real
+
+import numpy as np
+import scipy.sparse as sp
+from sklearn.base import BaseEstimator, ClassifierMixin, _fit_context
+from sklearn.exceptions import ConvergenceWarning
+from sklearn.metrics import accuracy_score
+from sklearn.model_selection import train_test_split
+from sklearn.preprocessing import LabelBinarizer
+from sklearn.utils import check_random_state, compute_sample_weight
+from sklearn.utils._param_validation import Interval, StrOptions
+from sklearn.utils.multiclass import (
+    _check_partial_fit_first_call,
+    check_classification_targets,
+    type_of_target,
+    unique_labels,
+)
+from sklearn.utils.validation import (
+    _check_sample_weight,
+    check_is_fitted,
+    column_or_1d,
+    validate_data,
+)
+
+from . import _network
+
+# Rows predicted at a time: bounds the working memory of predict_proba.
+_PREDICT_CHUNK = 4096
+
+
+class SigmoidMLPClassifier(ClassifierMixin, BaseEstimator):
+    """The sigmoid network of Nielsen's *Neural Networks and Deep Learning*.
+
+    Layers of sigmoid neurons with one output neuron per class, trained by
+    mini-batch stochastic gradient descent and backpropagation on the
+    quadratic cost ``C = 1/2n sum_x ||y(x) - a||^2``, from weights and biases
+    drawn from N(0, 1). The defaults are the settings of the book's chapter 1
+    (30 hidden neurons, 30 epochs, mini-batches of 10, ``eta = 3.0``);
+    chapter 3's cross-entropy, softmax, L2 regularisation and scaled
+    initialisation, and scikit-learn's momentum, learning-rate schedules and
+    early stopping are parameters.
+
+    Parameters
+    ----------
+    hidden_layer_sizes : array-like of shape (n_layers - 2,), default=(30,)
+        The number of neurons of each hidden layer. The book's ``sizes`` is
+        ``[n_features, *hidden_layer_sizes, n_classes]``.
+
+    loss : {"squared_error", "cross_entropy", "log_loss"}, \
+            default="squared_error"
+        The cost. ``"squared_error"`` is the book's quadratic cost with
+        sigmoid outputs; ``"cross_entropy"`` is chapter 3's cross-entropy of
+        sigmoid outputs, which removes the learning slowdown of saturated
+        output neurons; ``"log_loss"`` uses softmax outputs and the
+        log-likelihood, as :class:`~sklearn.neural_network.MLPClassifier`.
+        Multilabel targets always have sigmoid outputs (``"log_loss"`` is
+        then the cross-entropy).
+
+    weight_init : {"gaussian", "scaled"}, default="gaussian"
+        ``"gaussian"`` draws weights from N(0, 1) as in chapter 1; ``"scaled"``
+        from N(0, 1/n_in), chapter 3's improved initialisation. Biases are
+        always N(0, 1).
+
+    alpha : float, default=0.0
+        Strength of the L2 penalty on the weights (not the biases). Each
+        mini-batch of ``m`` samples adds ``alpha * w / m`` to the weights'
+        gradient, as :class:`~sklearn.neural_network.MLPClassifier` does. The
+        book's regularisation parameter ``lmbda`` over ``n`` training samples
+        corresponds to ``alpha = lmbda * batch_size / n``.
+
+    batch_size : int, default=10
+        Size of the mini-batches, the book's ``mini_batch_size``. Clipped,
+        with a warning, to the number of samples.
+
+    learning_rate : {"constant", "invscaling", "adaptive"}, default="constant"
+        Learning-rate schedule, as in
+        :class:`~sklearn.neural_network.MLPClassifier`: ``"constant"`` keeps
+        ``learning_rate_init``; ``"invscaling"`` uses
+        ``learning_rate_init / (t + 1) ** power_t`` after each epoch, ``t``
+        being the number of samples seen; ``"adaptive"`` divides the rate by
+        5 whenever ``n_iter_no_change`` epochs fail to improve by ``tol``.
+
+    learning_rate_init : float, default=3.0
+        The learning rate, the book's ``eta``.
+
+    power_t : float, default=0.5
+        The exponent of the ``"invscaling"`` schedule.
+
+    max_iter : int, default=30
+        Number of epochs, the book's ``epochs``.
+
+    shuffle : bool, default=True
+        Whether to shuffle the samples before each epoch.
+
+    random_state : int, RandomState instance or None, default=None
+        Seeds the initial weights, the shuffling and the validation split.
+        Pass an int for reproducible results.
+
+    tol : float, default=1e-4
+        Training stops when the loss (or, with ``early_stopping``, the
+        validation accuracy) has not improved by ``tol`` for
+        ``n_iter_no_change`` consecutive epochs.
+
+    verbose : bool, default=False
+        Print one line per epoch: the epoch, the training loss and seconds.
+
+    warm_start : bool, default=False
+        Whether ``fit`` continues from the weights of the previous call.
+
+    momentum : float, default=0.0
+        Momentum of the gradient step, in [0, 1]. 0 is the book's plain SGD.
+
+    nesterovs_momentum : bool, default=False
+        Whether to use Nesterov's momentum (only when ``momentum > 0``).
+
+    early_stopping : bool, default=False
+        Hold out a stratified ``validation_fraction`` of the training data,
+        stop when its accuracy stops improving, and keep the weights of the
+        best epoch.
+
+    validation_fraction : float, default=0.1
+        The fraction of the training data held out for early stopping.
+
+    n_iter_no_change : int, default=10
+        Number of epochs without improvement by ``tol`` before stopping.
+
+    class_weight : dict, "balanced" or None, default=None
+        Weights of the classes, multiplied into ``sample_weight``.
+        ``"balanced"`` uses ``n_samples / (n_classes * np.bincount(y))``.
+        Not supported with multilabel targets.
+
+    Attributes
+    ----------
+    classes_ : ndarray of shape (n_classes,)
+        The class labels (for multilabel targets, ``arange(n_labels)``).
+
+    n_features_in_ : int
+        Number of features seen during fit.
+
+    feature_names_in_ : ndarray of shape (n_features_in_,)
+        Names of the features seen during fit, when ``X`` has string column
+        names.
+
+    coefs_ : list of ndarray of shape (n_in, n_out)
+        The weights of each layer. The book's ``weights[l]`` is
+        ``coefs_[l].T``.
+
+    intercepts_ : list of ndarray of shape (n_out,)
+        The biases of each layer, the book's ``biases[l].ravel()``.
+
+    n_layers_ : int
+        Number of layers, input and output included.
+
+    n_outputs_ : int
+        Number of output neurons: one per class (two for binary targets).
+
+    out_activation_ : str
+        The output function, ``"logistic"`` (sigmoid) or ``"softmax"``.
+
+    n_iter_ : int
+        Number of epochs run by the last ``fit`` (1 for ``partial_fit``).
+
+    t_ : int
+        Number of training samples seen, over all calls.
+
+    loss_ : float
+        The training loss of the last epoch: the mean cost of its
+        mini-batches, each taken before its step, plus the L2 term.
+
+    loss_curve_ : list of float
+        ``loss_`` after each epoch.
+
+    best_loss_ : float or None
+        The lowest training loss, or ``None`` with early stopping.
+
+    validation_scores_ : list of float or None
+        With early stopping, the validation accuracy after each epoch.
+
+    validation_loss_curve_ : list of float or None
+        With early stopping, the mean validation cost after each epoch.
+
+    best_validation_score_ : float or None
+        With early stopping, the best validation accuracy.
+
+    See Also
+    --------
+    sklearn.neural_network.MLPClassifier : scikit-learn's multi-layer
+        perceptron, with more activations and solvers.
+
+    Notes
+    -----
+    The book's symbols: ``sizes`` is ``[n_features, *hidden_layer_sizes,
+    n_outputs_]``, ``eta`` is ``learning_rate_init``, ``mini_batch_size`` is
+    ``batch_size``, ``epochs`` is ``max_iter``, ``weights[l]`` is
+    ``coefs_[l].T`` and ``biases[l]`` is ``intercepts_[l]`` as a column.
+
+    The prediction is the class whose output neuron has the highest
+    activation. Sigmoid outputs are not probabilities: ``predict_proba``
+    returns them normalised to sum to 1 over the classes, so that its
+    ``argmax`` is ``predict``. With softmax outputs it returns them as they
+    are; for multilabel targets, each label's own sigmoid activation.
+
+    References
+    ----------
+    Michael A. Nielsen, *Neural Networks and Deep Learning*, Determination
+    Press, 2015, chapters 1 to 3. http://neuralnetworksanddeeplearning.com/
+
+    Examples
+    --------
+    >>> from sklearn.datasets import load_digits
+    >>> from sklearn.model_selection import train_test_split
+    >>> from skdigitnet import SigmoidMLPClassifier
+    >>> X, y = load_digits(return_X_y=True)
+    >>> X_train, X_test, y_train, y_test = train_test_split(
+    ...     X / 16, y, stratify=y, random_state=0)
+    >>> clf = SigmoidMLPClassifier(random_state=0).fit(X_train, y_train)
+    >>> clf.score(X_test, y_test) > 0.9
+    True
+    """
+
+    _parameter_constraints: dict = {
+        "hidden_layer_sizes": [
+            "array-like",
+            Interval(Integral, 1, None, closed="left"),
+        ],
+        "loss": [StrOptions({"squared_error", "cross_entropy", "log_loss"})],
+        "weight_init": [StrOptions({"gaussian", "scaled"})],
+        "alpha": [Interval(Real, 0, None, closed="left")],
+        "batch_size": [Interval(Integral, 1, None, closed="left")],
+        "learning_rate": [StrOptions({"constant", "invscaling", "adaptive"})],
+        "learning_rate_init": [Interval(Real, 0, None, closed="neither")],
+        "power_t": [Interval(Real, 0, None, closed="left")],
+        "max_iter": [Interval(Integral, 1, None, closed="left")],
+        "shuffle": ["boolean"],
+        "random_state": ["random_state"],
+        "tol": [Interval(Real, 0, None, closed="left")],
+        "verbose": ["verbose"],
+        "warm_start": ["boolean"],
+        "momentum": [Interval(Real, 0, 1, closed="both")],
+        "nesterovs_momentum": ["boolean"],
+        "early_stopping": ["boolean"],
+        "validation_fraction": [Interval(Real, 0, 1, closed="neither")],
+        "n_iter_no_change": [Interval(Integral, 1, None, closed="left")],
+        "class_weight": [dict, StrOptions({"balanced"}), None],
+    }
+
+    def __init__(
+        self,
+        hidden_layer_sizes=(30,),
+        *,
+        loss="squared_error",
+        weight_init="gaussian",
+        alpha=0.0,
+        batch_size=10,
+        learning_rate="constant",
+        learning_rate_init=3.0,
+        power_t=0.5,
+        max_iter=30,
+        shuffle=True,
+        random_state=None,
+        tol=1e-4,
+        verbose=False,
+        warm_start=False,
+        momentum=0.0,
+        nesterovs_momentum=False,
+        early_stopping=False,
+        validation_fraction=0.1,
+        n_iter_no_change=10,
+        class_weight=None,
+    ):
+        self.hidden_layer_sizes = hidden_layer_sizes
+        self.loss = loss
+        self.weight_init = weight_init
+        self.alpha = alpha
+        self.batch_size = batch_size
+        self.learning_rate = learning_rate
+        self.learning_rate_init = learning_rate_init
+        self.power_t = power_t
+        self.max_iter = max_iter
+        self.shuffle = shuffle
+        self.random_state = random_state
+        self.tol = tol
+        self.verbose = verbose
+        self.warm_start = warm_start
+        self.momentum = momentum
+        self.nesterovs_momentum = nesterovs_momentum
+        self.early_stopping = early_stopping
+        self.validation_fraction = validation_fraction
+        self.n_iter_no_change = n_iter_no_change
+        self.class_weight = class_weight
+
+    @_fit_context(prefer_skip_nested_validation=True)
+    def fit(self, X, y, sample_weight=None):
+        """Train the network on ``(X, y)`` for up to ``max_iter`` epochs.
+
+        Parameters
+        ----------
+        X : {array-like, sparse matrix} of shape (n_samples, n_features)
+            The training inputs. float32 input is trained in float32.
+
+        y : array-like of shape (n_samples,) or (n_samples, n_labels)
+            The class labels, or a multilabel indicator matrix.
+
+        sample_weight : array-like of shape (n_samples,), default=None
+            Weights of the samples in the cost. Each mini-batch's gradient is
+            divided by the sum of its weights.
+
+        Returns
+        -------
+        self : object
+            The fitted classifier.
+        """
+        return self._fit(X, y, sample_weight, incremental=False)
+
+    @_fit_context(prefer_skip_nested_validation=True)
+    def partial_fit(self, X, y, sample_weight=None, classes=None):
+        """Train the network for one epoch over ``(X, y)``.
+
+        Parameters
+        ----------
+        X : {array-like, sparse matrix} of shape (n_samples, n_features)
+            The training inputs.
+
+        y : array-like of shape (n_samples,) or (n_samples, n_labels)
+            The class labels, or a multilabel indicator matrix.
+
+        sample_weight : array-like of shape (n_samples,), default=None
+            Weights of the samples in the cost.
+
+        classes : array-like of shape (n_classes,), default=None
+            All the classes that ``y`` may hold over all calls. Required on
+            the first call, ignored (but checked) on later calls.
+
+        Returns
+        -------
+        self : object
+            The classifier, trained one epoch more.
+        """
+        return self._fit(X, y, sample_weight, incremental=True, classes=classes)
+
+    def _fit(self, X, y, sample_weight, incremental, classes=None):
+        # Any error leaves the estimator as it was before the call: training
+        # works on copies of the weights, and the state is put back on failure.
+        before = self.__dict__.copy()
+        try:
+            return self._fit_unsafe(X, y, sample_weight, incremental, classes)
+        except BaseException:
+            self.__dict__.clear()
+            self.__dict__.update(before)
+            raise
+
+    def _fit_unsafe(self, X, y, sample_weight, incremental, classes):
+        if self.early_stopping and incremental:
+            raise ValueError("partial_fit does not support early_stopping=True")
+        if incremental and _check_partial_fit_first_call(self, classes):
+            self._label_binarizer = LabelBinarizer()
+            if type_of_target(y).startswith("multilabel"):
+                self._label_binarizer.fit(y)
+            else:
+                self._label_binarizer.fit(classes)
+        first_pass = not hasattr(self, "coefs_") or (
+            not self.warm_start and not incremental
+        )
+        X, Y = self._validate_input(X, y, incremental, reset=first_pass)
+        if not first_pass:
+            # Continue in the dtype the weights already have.
+            X = X.astype(self.coefs_[0].dtype, copy=False)
+            Y = Y.astype(X.dtype, copy=False)
+        sample_weight = self._check_weights(sample_weight, X, y)
+
+        self._random_state = check_random_state(self.random_state)
+        if first_pass:
+            self._initialize(X.shape[1], X.dtype)
+        if not incremental or not hasattr(self, "_velocities"):
+            self._eta = float(self.learning_rate_init)
+            self._velocities = None
+            if self.momentum > 0:
+                params = self.coefs_ + self.intercepts_
+                self._velocities = [np.zeros_like(p) for p in params]
+        if first_pass:
+            self._reset_history()
+        self._run_epochs(X, Y, sample_weight, incremental)
+        return self
+
+    def _validate_input(self, X, y, incremental, reset):
+        X, y = validate_data(
+            self,
+            X,
+            y,
+            accept_sparse=["csr", "csc"],
+            multi_output=True,
+            dtype=(np.float64, np.float32),
+            reset=reset,
+        )
+        if y.ndim == 2 and y.shape[1] == 1:
+            y = column_or_1d(y, warn=True)
+        check_classification_targets(y)
+        if sp.issparse(X):
+            X = X.tocsr()
+
+        if not hasattr(self, "classes_") or (not self.warm_start and not incremental):
+            self._label_binarizer = LabelBinarizer().fit(y)
+            self.classes_ = self._label_binarizer.classes_
+        else:
+            classes = unique_labels(y)
+            if self.warm_start and not incremental:
+                if set(classes) != set(self.classes_):
+                    raise ValueError(
+                        "warm_start can only be used where `y` has the same "
+                        "classes as in the previous call to fit. Previously "
+                        f"got {self.classes_}, `y` has {classes}"
+                    )
+            elif len(np.setdiff1d(classes, self.classes_)):
+                raise ValueError(
+                    "`y` has classes not in `self.classes_`. "
+                    f"`self.classes_` has {self.classes_}. 'y' has {classes}."
+                )
+        if len(self.classes_) < 2:
+            raise ValueError(
+                "The number of classes has to be greater than one; got "
+                f"{len(self.classes_)} class"
+            )
+        Y = self._label_binarizer.transform(y)
+        if Y.shape[1] == 1 and self._label_binarizer.y_type_ == "binary":
+            # One output neuron per class, binary included, as in the book.
+            Y = np.hstack([1 - Y, Y])
+        return X, np.ascontiguousarray(Y, dtype=X.dtype)
+
+    def _check_weights(self, sample_weight, X, y):
+        if sample_weight is not None:
+            sample_weight = _check_sample_weight(sample_weight, X, dtype=X.dtype)
+            if np.any(sample_weight < 0):
+                raise ValueError("Negative values in data passed to `sample_weight`")
+        if self.class_weight is not None:
+            if self._label_binarizer.y_type_.startswith("multilabel"):
+                raise ValueError("class_weight is not supported for multilabel y")
+            class_weight = compute_sample_weight(self.class_weight, y)
+            if sample_weight is None:
+                sample_weight = class_weight.astype(X.dtype)
+            else:
+                sample_weight = sample_weight * class_weight.astype(X.dtype)
+        if sample_weight is not None and not np.any(sample_weight > 0):
+            raise ValueError(
+                "Sample weights must contain at least one non-zero number."
+            )
+        return sample_weight
+
+    def _initialize(self, n_features, dtype):
+        hidden = np.atleast_1d(self.hidden_layer_sizes).tolist()
+        if not all(isinstance(h, Integral) and h > 0 for h in hidden):
+            raise ValueError(
+                f"hidden_layer_sizes must be positive integers, got {hidden}."
+            )
+        multilabel = self._label_binarizer.y_type_.startswith("multilabel")
+        self.n_outputs_ = max(len(self.classes_), 2)
+        if multilabel:
+            self.n_outputs_ = len(self.classes_)
+        sizes = [n_features, *hidden, self.n_outputs_]
+        self.n_layers_ = len(sizes)
+        self.out_activation_ = (
+            "softmax" if self.loss == "log_loss" and not multilabel else "logistic"
+        )
+        self.coefs_, self.intercepts_ = _network.init_params(
+            sizes, self._random_state, dtype, self.weight_init
+        )
+        self.t_ = 0
+
+    def _reset_history(self):
+        self.loss_curve_ = []
+        self._no_improvement_count = 0
+        if self.early_stopping:
+            self.validation_scores_ = []
+            self.validation_loss_curve_ = []
+            self.best_validation_score_ = -np.inf
+            self.best_loss_ = None
+        else:
+            self.validation_scores_ = None
+            self.validation_loss_curve_ = None
+            self.best_validation_score_ = None
+            self.best_loss_ = np.inf
+
+    @property
+    def _cost(self):
+        # The cost that backprop differentiates, given the output function.
+        if self.out_activation_ == "softmax":
+            return "log_loss"
+        if self.loss == "squared_error":
+            return "squared_error"
+        return "cross_entropy"
+
+    def _run_epochs(self, X, Y, sample_weight, incremental):
+        if self.early_stopping:
+            arrays = [X, Y] if sample_weight is None else [X, Y, sample_weight]
+            parts = train_test_split(
+                *arrays,
+                random_state=self._random_state,
+                test_size=self.validation_fraction,
+                stratify=None if self._is_multilabel() else Y.argmax(axis=1),
+            )
+            X, X_val, Y, Y_val = parts[:4]
+            sample_weight, sw_val = parts[4:] or (None, None)
+            if X_val.shape[0] < 2:
+                raise ValueError(
+                    "The validation set is too small. Increase "
+                    "'validation_fraction' or the size of your dataset."
+                )
+        n_samples = X.shape[0]
+        if self.batch_size > n_samples:
+            warnings.warn(
+                "Got `batch_size` less than 1 or larger than sample size. It is "
+                "going to be clipped"
+            )
+        batch_size = min(self.batch_size, n_samples)
+        # Training works on copies, so that an error or divergence leaves the
+        # fitted weights as they were.
+        coefs = [c.copy() for c in self.coefs_]
+        intercepts = [b.copy() for b in self.intercepts_]
+        velocities = self._velocities
+        if velocities is not None:
+            velocities = [v.copy() for v in velocities]
+        order = np.arange(n_samples)
+        self.n_iter_ = 0
+        n_epochs = 1 if incremental else self.max_iter
+        cost = self._cost
+        try:
+            for _ in range(n_epochs):
+                tic = time.perf_counter()
+                if self.shuffle:
+                    self._random_state.shuffle(order)
+                cost_sum = _network.sgd_epoch(
+                    X,
+                    Y,
+                    order,
+                    batch_size,
+                    coefs,
+                    intercepts,
+                    self._eta,
+                    cost,
+                    sample_weight,
+                    self.alpha,
+                    velocities,
+                    self.momentum,
+                    self.nesterovs_momentum,
+                )
+                total = n_samples if sample_weight is None else sample_weight.sum()
+                loss = cost_sum / total
+                if self.alpha:
+                    loss += 0.5 * self.alpha * _squared_norm(coefs) / batch_size
+                self._check_finite(loss, coefs, intercepts)
+                self.coefs_, self.intercepts_ = coefs, intercepts
+                self._velocities = velocities
+                coefs = [c.copy() for c in coefs]
+                intercepts = [b.copy() for b in intercepts]
+                if velocities is not None:
+                    velocities = [v.copy() for v in velocities]
+
+                self.n_iter_ += 1
+                self.t_ += n_samples
+                self.loss_ = loss
+                self.loss_curve_.append(loss)
+                if self.verbose:
+                    print(
+                        f"Epoch {self.n_iter_}: loss = {loss:.6f}, "
+                        f"{time.perf_counter() - tic:.2f} s"
+                    )
+                if self.early_stopping:
+                    self._score_validation(X_val, Y_val, sw_val)
+                if self.learning_rate == "invscaling":
+                    self._eta = self.learning_rate_init / (self.t_ + 1) ** self.power_t
+                if self._stop_now():
+                    break
+                if not incremental and self.n_iter_ == self.max_iter:
+                    warnings.warn(
+                        f"Stochastic Optimizer: Maximum iterations ({self.max_iter})"
+                        " reached and the optimization hasn't converged yet.",
+                        ConvergenceWarning,
+                    )
+        except KeyboardInterrupt:
+            warnings.warn("Training interrupted by user.")
+        if self.early_stopping:
+            self.coefs_ = self._best_coefs
+            self.intercepts_ = self._best_intercepts
+
+    def _check_finite(self, loss, coefs, intercepts):
+        if math.isfinite(loss) and all(np.isfinite(p).all() for p in coefs):
+            if all(np.isfinite(b).all() for b in intercepts):
+                return
+        raise ValueError(
+            f"Training diverged in epoch {self.n_iter_ + 1}: the weights or the "
+            "loss became non-finite. Lower learning_rate_init (now "
+            f"{self.learning_rate_init}) or scale the inputs, for example to "
+            "[0, 1] with sklearn.preprocessing.MinMaxScaler."
+        )
+
+    def _score_validation(self, X_val, Y_val, sw_val):
+        out = self._forward(X_val)
+        if self._is_multilabel():
+            score = accuracy_score(Y_val, out > 0.5, sample_weight=sw_val)
+        else:
+            y_pred = out.argmax(axis=1)
+            score = accuracy_score(Y_val.argmax(axis=1), y_pred, sample_weight=sw_val)
+        total = X_val.shape[0] if sw_val is None else sw_val.sum()
+        self.validation_loss_curve_.append(
+            _network.COSTS[self._cost](Y_val, out, sw_val) / total
+        )
+        self.validation_scores_.append(score)
+        if self.verbose:
+            print(f"Validation score: {score:.6f}")
+        if score < self.best_validation_score_ + self.tol:
+            self._no_improvement_count += 1
+        else:
+            self._no_improvement_count = 0
+        if score > self.best_validation_score_:
+            self.best_validation_score_ = score
+            self._best_coefs = [c.copy() for c in self.coefs_]
+            self._best_intercepts = [b.copy() for b in self.intercepts_]
+
+    def _stop_now(self):
+        if not self.early_stopping:
+            if self.loss_ > self.best_loss_ - self.tol:
+                self._no_improvement_count += 1
+            else:
+                self._no_improvement_count = 0
+            self.best_loss_ = min(self.best_loss_, self.loss_)
+        if self._no_improvement_count <= self.n_iter_no_change:
+            return False
+        what = "Validation score" if self.early_stopping else "Training loss"
+        msg = (
+            f"{what} did not improve more than tol={self.tol:f} for "
+            f"{self.n_iter_no_change} consecutive epochs."
+        )
+        if self.learning_rate == "adaptive" and self._eta > 1e-6:
+            self._eta /= 5
+            self._no_improvement_count = 0
+            if self.verbose:
+                print(f"{msg} Setting learning rate to {self._eta:f}")
+            return False
+        if self.verbose:
+            print(f"{msg} Stopping.")
+        return True
+
+    def _is_multilabel(self):
+        return self._label_binarizer.y_type_.startswith("multilabel")
+
+    def _forward(self, X):
+        # The output activations, computed in chunks of rows to bound memory.
+        out = np.empty((X.shape[0], self.n_outputs_), dtype=self.coefs_[0].dtype)
+        for start in range(0, X.shape[0], _PREDICT_CHUNK):
+            rows = slice(start, start + _PREDICT_CHUNK)
+            out[rows] = _network.feedforward(
+                X[rows], self.coefs_, self.intercepts_, self.out_activation_
+            )
+        return out
+
+    def _validate_predict_input(self, X):
+        check_is_fitted(self)
+        X = validate_data(
+            self,
+            X,
+            accept_sparse=["csr", "csc"],
+            dtype=(np.float64, np.float32),
+            reset=False,
+        )
+        if sp.issparse(X):
+            X = X.tocsr()
+        return X.astype(self.coefs_[0].dtype, copy=False)
+
+    def predict(self, X):
+        """Predict the class whose output neuron has the highest activation.
+
+        Parameters
+        ----------
+        X : {array-like, sparse matrix} of shape (n_samples, n_features)
+            The inputs.
+
+        Returns
+        -------
+        y : ndarray of shape (n_samples,) or (n_samples, n_labels)
+            The predicted classes (a 0/1 indicator matrix for multilabel
+            targets, each label predicted where its activation exceeds 0.5).
+        """
+        out = self._forward(self._validate_predict_input(X))
+        if self._is_multilabel():
+            return self._label_binarizer.inverse_transform(out)
+        return self.classes_[out.argmax(axis=1)]
+
+    def predict_proba(self, X):
+        """Normalised output activations of the network.
+
+        Sigmoid outputs are divided by their sum over the classes, so each row
+        sums to 1 and its ``argmax`` is the prediction; they are not
+        calibrated probabilities. Softmax outputs are returned as they are.
+        For multilabel targets each column is its label's sigmoid activation.
+
+        Parameters
+        ----------
+        X : {array-like, sparse matrix} of shape (n_samples, n_features)
+            The inputs.
+
+        Returns
+        -------
+        proba : ndarray of shape (n_samples, n_classes)
+            The normalised activations, in the order of ``classes_``, of the
+            dtype of the weights.
+        """
+        out = self._forward(self._validate_predict_input(X))
+        if self.out_activation_ == "logistic" and not self._is_multilabel():
+            out /= out.sum(axis=1, keepdims=True)
+        return out
+
+    def predict_log_proba(self, X):
+        """Logarithm of :meth:`predict_proba`.
+
+        Parameters
+        ----------
+        X : {array-like, sparse matrix} of shape (n_samples, n_features)
+            The inputs.
+
+        Returns
+        -------
+        log_proba : ndarray of shape (n_samples, n_classes)
+            The logarithm of the normalised activations.
+        """
+        with np.errstate(divide="ignore"):
+            return np.log(self.predict_proba(X))
+
+    def hidden_activations(self, X, layer=-1):
+        """Activations of a hidden layer's neurons for the inputs ``X``.
+
+        Useful to see what the hidden neurons learned, or as features.
+
+        Parameters
+        ----------
+        X : {array-like, sparse matrix} of shape (n_samples, n_features)
+            The inputs.
+
+        layer : int, default=-1
+            Index of the hidden layer, counted from 0 (the first hidden
+            layer); negative values count from the last hidden layer.
+
+        Returns
+        -------
+        activations : ndarray of shape (n_samples, hidden_layer_sizes[layer])
+            The sigmoid activations of that layer.
+        """
+        X = self._validate_predict_input(X)
+        n_hidden = self.n_layers_ - 2
+        if not -n_hidden <= layer < n_hidden:
+            raise ValueError(
+                f"layer must be in [{-n_hidden}, {n_hidden - 1}], got {layer}."
+            )
+        return _network.hidden_activations(X, self.coefs_, self.intercepts_)[layer]
+
+    def __sklearn_tags__(self):
+        """Declare sparse and multilabel support to scikit-learn."""
+        tags = super().__sklearn_tags__()
+        tags.input_tags.sparse = True
+        tags.classifier_tags.multi_label = True
+        return tags
+
+
+def _squared_norm(arrays):
+    return sum(float(np.vdot(a, a)) for a in arrays)
