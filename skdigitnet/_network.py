@@ -35,9 +35,12 @@ def softmax(z, out=None):
 
     The row maximum is subtracted first, so ``exp`` never overflows.
     """
-    out = np.subtract(z, z.max(axis=1, keepdims=True), out=out)
-    np.exp(out, out=out)
-    out /= out.sum(axis=1, keepdims=True)
+    # A row spanning more than the float range gives -inf, and exp of a very
+    # negative number underflows: both round to the right probability, 0.
+    with np.errstate(over="ignore", under="ignore"):
+        out = np.subtract(z, z.max(axis=1, keepdims=True), out=out)
+        np.exp(out, out=out)
+        out /= out.sum(axis=1, keepdims=True)
     return out
 
 
