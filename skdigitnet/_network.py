@@ -56,7 +56,9 @@ def squared_error(y, a, sample_weight=None):
     ``y`` and ``a`` have shape ``(m, n_out)``; ``sample_weight``, if given,
     shape ``(m,)``. Divide by ``m`` for the book's ``C = 1/2n sum ||y - a||^2``.
     """
-    per_sample = 0.5 * np.square(y - a).sum(axis=1)
+    # A square too small for the dtype underflows to 0, its right value.
+    with np.errstate(under="ignore"):
+        per_sample = 0.5 * np.square(y - a).sum(axis=1)
     return _weighted_sum(per_sample, sample_weight)
 
 
@@ -67,14 +69,16 @@ def cross_entropy(y, a, sample_weight=None):
     """
     eps = _EPS[a.dtype]
     a = np.clip(a, eps, 1 - eps)
-    per_sample = -(xlogy(y, a) + xlogy(1 - y, 1 - a)).sum(axis=1)
+    with np.errstate(under="ignore"):
+        per_sample = -(xlogy(y, a) + xlogy(1 - y, 1 - a)).sum(axis=1)
     return _weighted_sum(per_sample, sample_weight)
 
 
 def log_likelihood(y, a, sample_weight=None):
     """Sum chapter 3's log-likelihood of softmax outputs, ``-sum y ln a``."""
     eps = _EPS[a.dtype]
-    per_sample = -xlogy(y, np.clip(a, eps, 1)).sum(axis=1)
+    with np.errstate(under="ignore"):
+        per_sample = -xlogy(y, np.clip(a, eps, 1)).sum(axis=1)
     return _weighted_sum(per_sample, sample_weight)
 
 
