@@ -210,7 +210,8 @@ def update_mini_batch(
     """One step of stochastic gradient descent on the batch ``(x, y)``, in place.
 
     The book's rule ``w -> w - (eta/m) nabla_w``, ``b -> b - (eta/m) nabla_b``,
-    where ``m`` is the batch size (the sum of ``sample_weight`` when given).
+    where ``m`` is the batch size (the sum of ``sample_weight`` when given;
+    a batch whose weights are all 0 takes no step).
     ``alpha`` adds the L2 term ``alpha * w / m`` to the weights' gradient. With
     ``velocities`` (arrays shaped like ``coefs + intercepts``) the step uses
     momentum: ``v -> momentum * v - eta * grad``, ``w -> w + v`` (Nesterov:
@@ -223,6 +224,9 @@ def update_mini_batch(
     """
     nabla_w, nabla_b, cost_sum = backprop(x, y, coefs, intercepts, cost, sample_weight)
     m = x.shape[0] if sample_weight is None else sample_weight.sum()
+    if m == 0:
+        # Samples that all weigh 0 carry no gradient: no step, not 0 / 0.
+        return cost_sum
     if alpha:
         for nw, w in zip(nabla_w, coefs):
             nw += alpha * w
