@@ -537,21 +537,27 @@ class SigmoidMLPClassifier(ClassifierMixin, BaseEstimator):
                 tic = time.perf_counter()
                 if self.shuffle:
                     self._random_state.shuffle(order)
-                cost_sum = _network.sgd_epoch(
-                    X,
-                    Y,
-                    order,
-                    batch_size,
-                    coefs,
-                    intercepts,
-                    self._eta,
-                    cost,
-                    sample_weight,
-                    self.alpha,
-                    velocities,
-                    self.momentum,
-                    self.nesterovs_momentum,
-                )
+                try:
+                    # An overflow or NaN stops training in the mini-batch where
+                    # it happens, not with a warning and NaN weights later.
+                    with np.errstate(over="raise", invalid="raise", divide="raise"):
+                        cost_sum = _network.sgd_epoch(
+                            X,
+                            Y,
+                            order,
+                            batch_size,
+                            coefs,
+                            intercepts,
+                            self._eta,
+                            cost,
+                            sample_weight,
+                            self.alpha,
+                            velocities,
+                            self.momentum,
+                            self.nesterovs_momentum,
+                        )
+                except FloatingPointError:
+                    cost_sum = math.nan
                 total = n_samples if sample_weight is None else sample_weight.sum()
                 loss = cost_sum / total
                 if self.alpha:
