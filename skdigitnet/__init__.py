@@ -5,7 +5,13 @@ mini-batch stochastic gradient descent and backpropagation written in numpy.
 """
 
 from ._classifier import SigmoidMLPClassifier
+from ._persistence import SKOPS_TRUSTED_TYPES, InconsistentVersionWarning
 
 __version__ = "0.1.0"
 
-__all__ = ["SigmoidMLPClassifier", "__version__"]
+__all__ = [
+    "InconsistentVersionWarning",
+    "SKOPS_TRUSTED_TYPES",
+    "SigmoidMLPClassifier",
+    "__version__",
+]

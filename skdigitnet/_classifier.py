@@ -32,7 +32,7 @@ from sklearn.utils.validation import (
     validate_data,
 )
 
-from . import _network
+from . import _network, _persistence
 
 # Rows predicted at a time: bounds the working memory of predict_proba.
 _PREDICT_CHUNK = 4096
@@ -766,6 +766,15 @@ class SigmoidMLPClassifier(ClassifierMixin, BaseEstimator):
                 f"layer must be in [{-n_hidden}, {n_hidden - 1}], got {layer}."
             )
         return _network.hidden_activations(X, self.coefs_, self.intercepts_)[layer]
+
+    def __getstate__(self):
+        """Return the state to pickle, stamped with skdigitnet's version."""
+        return _persistence.stamp_version(super().__getstate__())
+
+    def __setstate__(self, state):
+        """Restore a pickled state; warn if another version saved it."""
+        state = _persistence.check_version(type(self).__name__, dict(state))
+        super().__setstate__(state)
 
     def __sklearn_tags__(self):
         """Declare sparse and multilabel support to scikit-learn."""
