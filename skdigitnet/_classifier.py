@@ -457,7 +457,11 @@ class SigmoidMLPClassifier(ClassifierMixin, BaseEstimator):
 
     def _initialize(self, n_features, dtype):
         hidden = np.atleast_1d(self.hidden_layer_sizes).tolist()
-        if not all(isinstance(h, Integral) and h > 0 for h in hidden):
+        # bool is an Integral, but True is no layer size.
+        if not all(
+            isinstance(h, Integral) and not isinstance(h, bool) and h > 0
+            for h in hidden
+        ):
             raise ValueError(
                 f"hidden_layer_sizes must be positive integers, got {hidden}."
             )
