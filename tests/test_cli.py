@@ -1,0 +1,536 @@
+import re
+import subprocess
+import sys
+
+import joblib
+import numpy as np
+import pytest
+from numpy.testing import assert_array_equal
+from sklearn.datasets import load_digits
+from sklearn.exceptions import ConvergenceWarning
+
+from skdigitnet import SigmoidMLPClassifier
+from skdigitnet._cli import main
+from skdigitnet.datasets import load_train_test, write_idx
+
+EPOCH_LINE = re.compile(r"^Epoch (\d+): (\d+) / (\d+)$", re.MULTILINE)
+ACCURACY_LINE = re.compile(r"^Accuracy: ([0-9.]+) \((\d+) / (\d+)", re.MULTILINE)
+
+
+def run_module(*args, cwd=None):
+    """Run ``python -m skdigitnet ARGS`` in a fresh process."""
+    return subprocess.run(
+        [sys.executable, "-m", "skdigitnet", *map(str, args)],
+        capture_output=True,
+        text=True,
+        cwd=cwd,
+        timeout=300,
+    )
+
+
+def cli(capsys, *args):
+    """Run ``main(ARGS)`` in this process; return (status, stdout, stderr)."""
+    status = main([str(arg) for arg in args])
+    out, err = capsys.readouterr()
+    return status, out, err
+
+
+def epochs(out):
+    return [tuple(map(int, match)) for match in EPOCH_LINE.findall(out)]
+
+
+def accuracy(out):
+    (match,) = ACCURACY_LINE.findall(out)
+    return float(match[0]), int(match[1]), int(match[2])
+
+
+def load_model_file(path):
+    content = joblib.load(path)
+    return content["model"], content
+
+
+def assert_one_error_line(status, err, match):
+    assert status == 2
+    assert "Traceback" not in err
+    lines = err.splitlines()
+    assert len(lines) == 1, err
+    assert lines[0].startswith("skdigitnet: error: ")
+    assert re.search(match, lines[0]), lines[0]
+
+
+def write_mnist_folder(folder, n_train=60, n_test=20, seed=0):
+    """Small random files in MNIST's layout; return the test images."""
+    folder.mkdir(parents=True, exist_ok=True)
+    rng = np.random.default_rng(seed)
+    images = {}
+    for prefix, n in (("train", n_train), ("t10k", n_test)):
+        images[prefix] = rng.integers(256, size=(n, 28, 28), dtype=np.uint8)
+        labels = (np.arange(n) % 10).astype(np.uint8)
+        write_idx(folder / f"{prefix}-images-idx3-ubyte.gz", images[prefix])
+        write_idx(folder / f"{prefix}-labels-idx1-ubyte.gz", labels)
+    return images["t10k"]
+
+
+@pytest.fixture(scope="module")
+def digits_model(tmp_path_factory):
+    path = tmp_path_factory.mktemp("digits") / "digits.joblib"
+    assert main(["train", "--epochs", "5", "--save", str(path)]) == 0
+    return path
+
+
+@pytest.fixture(scope="module")
+def mnist_folder(tmp_path_factory):
+    folder = tmp_path_factory.mktemp("mnist-layout")
+    write_mnist_folder(folder)
+    return folder
+
+
+@pytest.fixture(scope="module")
+def mnist_model(tmp_path_factory, mnist_folder):
+    path = tmp_path_factory.mktemp("mnist-model") / "mnist.joblib"
+    args = ["train", "--data", str(mnist_folder), "--hidden", "6", "--epochs", "2"]
+    assert main([*args, "--save", str(path)]) == 0
+    return path
+
+
+# --- the main job, in a real process --------------------------------------
+
+
+def test_no_arguments_run_the_books_experiment_on_digits():
+    result = run_module()
+
+    assert result.returncode == 0, result.stderr
+    assert result.stderr == ""
+    # The book's lines: epochs 0 to 29, each scored on the 360 test digits.
+    assert [(j, n) for j, _, n in epochs(result.stdout)] == [
+        (j, 360) for j in range(30)
+    ]
+    score, correct, n_test = accuracy(result.stdout)
+    assert n_test == 360
+    assert score >= 0.95
+    assert correct == epochs(result.stdout)[-1][1]
+    assert re.search(r"^Time: [0-9.]+ s", result.stdout, re.MULTILINE)
+    assert "64-30-10" in result.stdout
+
+
+def test_save_evaluate_predict_in_real_processes(tmp_path):
+    model = tmp_path / "net.joblib"
+    train = run_module("train", "--epochs", "3", "--save", model, cwd=tmp_path)
+    assert train.returncode == 0, train.stderr
+    assert len(epochs(train.stdout)) == 3
+
+    evaluate = run_module("evaluate", model)
+    assert evaluate.returncode == 0, evaluate.stderr
+    assert accuracy(evaluate.stdout) == accuracy(train.stdout)
+
+    np.save(tmp_path / "digit.npy", load_digits().images[0])
+    predict = run_module("predict", model, tmp_path / "digit.npy")
+    assert predict.returncode == 0, predict.stderr
+    assert re.fullmatch(r".*digit\.npy\[0\]: \d\n", predict.stdout)
+
+
+def test_user_error_in_a_real_process(tmp_path):
+    result = run_module("evaluate", tmp_path / "missing.joblib")
+    assert_one_error_line(result.returncode, result.stderr, "missing.joblib")
+    assert result.stdout == ""
+
+
+# --- help -----------------------------------------------------------------
+
+
+def test_help_explains_the_network_and_the_books_names(capsys):
+    status, out, _ = cli(capsys, "--help")
+    assert status == 0
+    for words in ("Nielsen", "sigmoid", "Epoch j: k / n", "train", "predict"):
+        assert words in out
+
+    status, out, _ = cli(capsys, "train", "--help")
+    assert status == 0
+    for words in ("eta", "mini_batch_size", "epochs", "--download", "--dtype"):
+        assert words in out
+
+
+# --- train ----------------------------------------------------------------
+
+
+def test_train_options_reach_the_estimator(capsys, tmp_path):
+    path = tmp_path / "net.joblib"
+    status, out, err = cli(
+        capsys,
+        "train",
+        *("--hidden", "20", "10", "--epochs", "3", "--batch-size", "20"),
+        *("--eta", "1.0", "--seed", "1", "--loss", "cross_entropy"),
+        *("--weight-init", "scaled", "--alpha", "0.001", "--momentum", "0.5"),
+        *("--learning-rate", "invscaling", "--save", path),
+    )
+    assert status == 0, err
+    assert err == ""
+    assert [j for j, _, _ in epochs(out)] == [0, 1, 2]
+    assert "64-20-10-10" in out
+
+    model, content = load_model_file(path)
+    assert content["scale"] == 16
+    assert content["data"] == "digits"
+    params = model.get_params()
+    assert params["hidden_layer_sizes"] == (20, 10)
+    assert params["max_iter"] == 3
+    assert params["batch_size"] == 20
+    assert params["learning_rate_init"] == 1.0
+    assert params["random_state"] == 1
+    assert params["loss"] == "cross_entropy"
+    assert params["weight_init"] == "scaled"
+    assert params["alpha"] == 0.001
+    assert params["momentum"] == 0.5
+    assert params["learning_rate"] == "invscaling"
+    assert [c.shape for c in model.coefs_] == [(64, 20), (20, 10), (10, 10)]
+    assert model.n_iter_ == 3
+
+
+def test_options_without_a_command_are_trains(capsys):
+    status, out, _ = cli(capsys, "--epochs", "2", "--hidden", "8")
+    assert status == 0
+    assert len(epochs(out)) == 2
+    assert "64-8-10" in out
+
+
+def test_train_is_seeded_partial_fit_epoch_by_epoch(capsys, tmp_path):
+    path = tmp_path / "net.joblib"
+    args = ["--epochs", "3", "--hidden", "12", "--seed", "7", "--save", path]
+    assert cli(capsys, "train", *args)[0] == 0
+    model, _ = load_model_file(path)
+
+    X_train, X_test, y_train, y_test = load_train_test("digits")
+    expected = SigmoidMLPClassifier(
+        hidden_layer_sizes=12, max_iter=3, random_state=np.random.RandomState(7)
+    )
+    for _ in range(3):
+        expected.partial_fit(X_train, y_train, classes=np.arange(10))
+    for a, b in zip(
+        model.coefs_ + model.intercepts_, expected.coefs_ + expected.intercepts_
+    ):
+        assert_array_equal(a, b)
+
+    # Each epoch is shuffled anew: a seed per epoch would repeat the order.
+    reseeded = SigmoidMLPClassifier(hidden_layer_sizes=12, random_state=7)
+    for _ in range(3):
+        reseeded.partial_fit(X_train, y_train, classes=np.arange(10))
+    assert not np.array_equal(model.coefs_[0], reseeded.coefs_[0])
+
+
+def test_train_without_shuffling_equals_fit(capsys, tmp_path):
+    path = tmp_path / "net.joblib"
+    args = ["--epochs", "4", "--hidden", "9", "--seed", "2", "--no-shuffle"]
+    assert cli(capsys, "train", *args, "--save", path)[0] == 0
+    model, _ = load_model_file(path)
+
+    X_train, _, y_train, _ = load_train_test("digits")
+    fitted = SigmoidMLPClassifier(
+        hidden_layer_sizes=(9,), max_iter=4, shuffle=False, random_state=2
+    )
+    with pytest.warns(ConvergenceWarning):
+        fitted.fit(X_train, y_train)
+    for a, b in zip(
+        model.coefs_ + model.intercepts_, fitted.coefs_ + fitted.intercepts_
+    ):
+        assert_array_equal(a, b)
+    assert model.loss_curve_ == fitted.loss_curve_
+    assert model.n_iter_ == fitted.n_iter_ == 4
+    assert model.t_ == fitted.t_
+    assert model.get_params() == fitted.get_params()
+
+
+def test_train_stops_where_fit_stops(capsys, tmp_path):
+    # No epoch after the first improves the loss by tol = 10: with
+    # n_iter_no_change = 1, fit stops after the third.
+    path = tmp_path / "net.joblib"
+    args = ["--no-shuffle", "--tol", "10", "--n-iter-no-change", "1", "--save", path]
+    status, out, _ = cli(capsys, "train", "--hidden", "5", *args)
+    assert status == 0
+    assert len(epochs(out)) == 3
+    assert "stopped" in out
+    model, _ = load_model_file(path)
+
+    X_train, _, y_train, _ = load_train_test("digits")
+    fitted = SigmoidMLPClassifier(
+        hidden_layer_sizes=5, shuffle=False, random_state=0, tol=10, n_iter_no_change=1
+    ).fit(X_train, y_train)
+    assert model.n_iter_ == fitted.n_iter_ == 3
+    assert_array_equal(model.coefs_[0], fitted.coefs_[0])
+
+
+def test_train_on_a_folder_in_mnist_layout(capsys, mnist_model, mnist_folder):
+    model, content = load_model_file(mnist_model)
+    assert model.n_features_in_ == 784
+    assert content["scale"] == 255
+    assert content["data"] == str(mnist_folder)
+
+    status, out, _ = cli(capsys, "train", "--data", mnist_folder, "--epochs", "2")
+    assert status == 0
+    assert [(j, n) for j, _, n in epochs(out)] == [(0, 20), (1, 20)]
+    assert "784-30-10" in out
+
+
+def test_early_stopping_trains_with_fit_and_no_warning(capsys, tmp_path):
+    path = tmp_path / "net.joblib"
+    args = ["--early-stopping", "--epochs", "3", "--hidden", "10", "--save", path]
+    status, out, err = cli(capsys, "train", *args)
+    assert status == 0
+    assert err == ""  # no ConvergenceWarning at max_iter
+    assert out.count("Validation score") == 3
+    model, _ = load_model_file(path)
+    assert model.early_stopping
+    assert len(model.validation_scores_) == 3
+
+
+def test_float32_training(capsys, tmp_path):
+    path = tmp_path / "net.joblib"
+    args = ["--dtype", "float32", "--epochs", "2", "--save", path]
+    assert cli(capsys, "train", *args)[0] == 0
+    model, _ = load_model_file(path)
+    assert all(c.dtype == np.float32 for c in model.coefs_ + model.intercepts_)
+
+
+def test_too_large_a_batch_is_said_once_in_one_line(capsys):
+    status, out, err = cli(capsys, "train", "--epochs", "3", "--batch-size", "5000")
+    assert status == 0
+    assert len(epochs(out)) == 3
+    (line,) = err.splitlines()
+    assert line.startswith("skdigitnet: warning: --batch-size 5000")
+
+
+# --- evaluate -------------------------------------------------------------
+
+
+def test_evaluate_reports_accuracy_report_and_confusion_matrix(capsys, digits_model):
+    model, _ = load_model_file(digits_model)
+    _, X_test, _, y_test = load_train_test("digits")
+
+    status, out, err = cli(capsys, "evaluate", digits_model)
+    assert status == 0
+    assert err == ""
+    score, correct, n_test = accuracy(out)
+    assert n_test == 360
+    assert correct == int(np.sum(model.predict(X_test) == y_test))
+    assert score == pytest.approx(correct / n_test, abs=1e-4)
+    assert "precision" in out and "recall" in out and "macro avg" in out
+
+    matrix_text = out.split("Confusion matrix")[1].splitlines()[2:]
+    matrix = np.array([row.split()[1:] for row in matrix_text], dtype=int)
+    assert matrix.shape == (10, 10)
+    assert matrix.sum() == 360
+    assert np.trace(matrix) == correct
+
+
+def test_evaluate_defaults_to_the_training_data(capsys, mnist_model, mnist_folder):
+    status, out, _ = cli(capsys, "evaluate", mnist_model)
+    assert status == 0
+    assert accuracy(out)[2] == 20
+
+    status, out2, _ = cli(capsys, "evaluate", mnist_model, "--data", mnist_folder)
+    assert status == 0
+    assert accuracy(out2) == accuracy(out)
+
+
+# --- predict --------------------------------------------------------------
+
+
+def predictions(out):
+    return {
+        name: int(label)
+        for name, label in re.findall(r"^(.+): (\d+)$", out, re.MULTILINE)
+    }
+
+
+def test_predict_digits_from_npy_and_idx(capsys, tmp_path, digits_model):
+    model, _ = load_model_file(digits_model)
+    digits = load_digits()
+    expected = model.predict(digits.data[:5] / 16)
+
+    one, stack, rows = (
+        tmp_path / "one.npy",
+        tmp_path / "stack.npy",
+        tmp_path / "rows.npy",
+    )
+    np.save(one, digits.images[0])  # float grey levels 0-16
+    np.save(stack, digits.images[:3].astype(np.uint8))
+    np.save(rows, digits.data[3:5])
+    idx = tmp_path / "digits-idx3-ubyte.gz"
+    write_idx(idx, digits.images[:2].astype(np.uint8))
+
+    status, out, err = cli(capsys, "predict", digits_model, one, stack, rows, idx)
+    assert status == 0, err
+    assert predictions(out) == {
+        f"{one}[0]": expected[0],
+        f"{stack}[0]": expected[0],
+        f"{stack}[1]": expected[1],
+        f"{stack}[2]": expected[2],
+        f"{rows}[0]": expected[3],
+        f"{rows}[1]": expected[4],
+        f"{idx}[0]": expected[0],
+        f"{idx}[1]": expected[1],
+    }
+    assert len(out.splitlines()) == 8
+
+
+def test_predict_28x28_images_scaled_by_255(capsys, tmp_path, mnist_model):
+    model, _ = load_model_file(mnist_model)
+    images = np.random.default_rng(1).integers(256, size=(4, 28, 28), dtype=np.uint8)
+    expected = model.predict(images.reshape(4, -1) / 255)
+
+    single, raw_idx = tmp_path / "single.npy", tmp_path / "images-idx3-ubyte"
+    np.save(single, images[0])
+    write_idx(raw_idx, images)
+
+    status, out, _ = cli(capsys, "predict", mnist_model, single, raw_idx)
+    assert status == 0
+    assert predictions(out) == {
+        f"{single}[0]": expected[0],
+        **{f"{raw_idx}[{i}]": expected[i] for i in range(4)},
+    }
+
+
+def test_a_bare_estimator_is_accepted_as_a_model(capsys, tmp_path):
+    X, y = load_digits(return_X_y=True)
+    clf = SigmoidMLPClassifier(max_iter=2, random_state=0)
+    with pytest.warns(ConvergenceWarning):
+        clf.fit(X / 16, y)
+    joblib.dump(clf, tmp_path / "bare.joblib")
+    np.save(tmp_path / "x.npy", X[:3])
+
+    status, out, _ = cli(
+        capsys, "predict", tmp_path / "bare.joblib", tmp_path / "x.npy"
+    )
+    assert status == 0
+    assert list(predictions(out).values()) == list(clf.predict(X[:3] / 16))
+
+
+# --- user errors: one line on stderr, exit status 2 ------------------------
+
+
+def write_bytes(path, data):
+    path.write_bytes(data)
+    return path
+
+
+def truncated(path, tmp_path):
+    return write_bytes(tmp_path / "truncated.joblib", path.read_bytes()[:1000])
+
+
+def not_a_model(tmp_path):
+    joblib.dump([1, 2, 3], tmp_path / "list.joblib")
+    return tmp_path / "list.joblib"
+
+
+def unfitted(tmp_path):
+    joblib.dump({"model": SigmoidMLPClassifier(), "scale": 16}, tmp_path / "u.joblib")
+    return tmp_path / "u.joblib"
+
+
+def npy(tmp_path, array, name="image.npy"):
+    np.save(tmp_path / name, array)
+    return tmp_path / name
+
+
+def corrupt_data_folder(tmp_path):
+    folder = tmp_path / "corrupt"
+    write_mnist_folder(folder)
+    images = folder / "train-images-idx3-ubyte.gz"
+    images.write_bytes(images.read_bytes()[:-30])
+    return folder
+
+
+USER_ERRORS = {
+    "missing data folder": (
+        lambda t, d, m: ["train", "--data", t / "nowhere"],
+        "no such folder",
+    ),
+    "missing MNIST": (
+        lambda t, d, m: ["train", "--data", "mnist", "--data-home", t],
+        "--download",
+    ),
+    "corrupt data file": (
+        lambda t, d, m: ["train", "--data", corrupt_data_folder(t)],
+        "train-images-idx3-ubyte.gz",
+    ),
+    "missing model": (
+        lambda t, d, m: ["evaluate", t / "missing.joblib"],
+        "No such file",
+    ),
+    "model is a folder": (lambda t, d, m: ["evaluate", t], "cannot read model"),
+    "truncated model": (
+        lambda t, d, m: ["evaluate", truncated(d, t)],
+        "not a readable model file",
+    ),
+    "empty model": (
+        lambda t, d, m: ["predict", write_bytes(t / "e.joblib", b""), d],
+        "not a readable model file",
+    ),
+    "random bytes as model": (
+        lambda t, d, m: ["evaluate", write_bytes(t / "r", bytes(range(256)) * 4)],
+        "not a readable model file",
+    ),
+    "text as model": (
+        lambda t, d, m: ["evaluate", write_bytes(t / "t.txt", b"hello\n")],
+        "not a readable model file",
+    ),
+    "npy as model": (
+        lambda t, d, m: ["evaluate", npy(t, np.zeros(3))],
+        "not a readable model file",
+    ),
+    "not a model": (lambda t, d, m: ["evaluate", not_a_model(t)], "holds a list"),
+    "unfitted model": (lambda t, d, m: ["evaluate", unfitted(t)], "never trained"),
+    "model of other features": (
+        lambda t, d, m: ["evaluate", d, "--data", m],
+        "takes 64 pixels",
+    ),
+    "image of the wrong size": (
+        lambda t, d, m: ["predict", d, npy(t, np.zeros((28, 28), np.uint8))],
+        r"shape \(28, 28\).*\(8, 8\)",
+    ),
+    "grey levels beyond the scale": (
+        lambda t, d, m: ["predict", d, npy(t, np.full((8, 8), 255, np.uint8))],
+        r"outside \[0, 16\]",
+    ),
+    "missing image": (
+        lambda t, d, m: ["predict", d, t / "missing.npy"],
+        "No such file",
+    ),
+    "truncated npy": (
+        lambda t, d, m: [
+            "predict",
+            d,
+            write_bytes(t / "cut.npy", npy(t, np.zeros((8, 8))).read_bytes()[:100]),
+        ],
+        r"cut\.npy.*\.npy array",
+    ),
+    "not an IDX file": (
+        lambda t, d, m: ["predict", d, write_bytes(t / "img.png", b"\x89PNG....")],
+        "magic number",
+    ),
+    "save into a missing folder": (
+        lambda t, d, m: ["train", "--save", t / "no" / "net.joblib"],
+        "cannot save",
+    ),
+    "epochs 0": (lambda t, d, m: ["train", "--epochs", "0"], "positive integer"),
+    "negative eta": (lambda t, d, m: ["train", "--eta", "-1"], "positive number"),
+    "eta nan": (lambda t, d, m: ["train", "--eta", "nan"], "positive number"),
+    "hidden not a number": (lambda t, d, m: ["train", "--hidden", "x"], "--hidden"),
+    "momentum above 1": (lambda t, d, m: ["train", "--momentum", "2"], r"\[0, 1\]"),
+    "unknown loss": (lambda t, d, m: ["train", "--loss", "hinge"], "invalid choice"),
+    "unknown option": (lambda t, d, m: ["train", "--frobnicate"], "unrecognized"),
+    "unknown command": (lambda t, d, m: ["fit"], "invalid choice"),
+    "evaluate without model": (lambda t, d, m: ["evaluate"], "MODEL"),
+    "predict without file": (lambda t, d, m: ["predict", d], "FILE"),
+}
+
+
+@pytest.mark.parametrize("case", USER_ERRORS)
+def test_user_errors_are_one_line_and_status_2(
+    case, capsys, tmp_path, digits_model, mnist_folder
+):
+    make_args, match = USER_ERRORS[case]
+    args = make_args(tmp_path, digits_model, mnist_folder)
+    capsys.readouterr()
+    status, out, err = cli(capsys, *args)
+    assert_one_error_line(status, err, match)
+    assert "Epoch" not in out
