@@ -33,12 +33,13 @@ from sklearn.utils.validation import (
 )
 
 from . import _network, _persistence
+from ._callbacks import CallbackSupportMixin, FitTasks
 
 # Rows predicted at a time: bounds the working memory of predict_proba.
 _PREDICT_CHUNK = 4096
 
 
-class SigmoidMLPClassifier(ClassifierMixin, BaseEstimator):
+class SigmoidMLPClassifier(CallbackSupportMixin, ClassifierMixin, BaseEstimator):
     """The sigmoid network of Nielsen's *Neural Networks and Deep Learning*.
 
     Layers of sigmoid neurons with one output neuron per class, trained by
@@ -210,6 +211,10 @@ class SigmoidMLPClassifier(ClassifierMixin, BaseEstimator):
     ``argmax`` is ``predict``. With softmax outputs it returns them as they
     are; for multilabel targets, each label's own sigmoid activation.
 
+    With scikit-learn 1.9 or later, ``set_callbacks`` takes callbacks of
+    :mod:`sklearn.callback`, such as ``ProgressBar`` and ``ScoringMonitor``:
+    ``fit`` is one task, each epoch one of its subtasks.
+
     References
     ----------
     Michael A. Nielsen, *Neural Networks and Deep Learning*, Determination
@@ -349,17 +354,27 @@ class SigmoidMLPClassifier(ClassifierMixin, BaseEstimator):
         return self._fit(X, y, sample_weight, incremental=True, classes=classes)
 
     def _fit(self, X, y, sample_weight, incremental, classes=None):
+        # The callbacks are set up before the state is saved, so that a failed
+        # fit, which puts the state back, still tears them down.
+        tasks = FitTasks(
+            self,
+            "partial_fit" if incremental else "fit",
+            max_epochs=1 if incremental else self.max_iter,
+            X=X,
+            y=y,
+            sample_weight=sample_weight,
+        )
         # Any error leaves the estimator as it was before the call: training
         # works on copies of the weights, and the state is put back on failure.
         before = self.__dict__.copy()
         try:
-            return self._fit_unsafe(X, y, sample_weight, incremental, classes)
+            return self._fit_unsafe(X, y, sample_weight, incremental, classes, tasks)
         except BaseException:
             self.__dict__.clear()
             self.__dict__.update(before)
             raise
 
-    def _fit_unsafe(self, X, y, sample_weight, incremental, classes):
+    def _fit_unsafe(self, X, y, sample_weight, incremental, classes, tasks):
         if self.early_stopping and incremental:
             raise ValueError("partial_fit does not support early_stopping=True")
         if incremental and _check_partial_fit_first_call(self, classes):
@@ -389,7 +404,9 @@ class SigmoidMLPClassifier(ClassifierMixin, BaseEstimator):
                 self._velocities = [np.zeros_like(p) for p in params]
         if first_pass:
             self._reset_history()
-        self._run_epochs(X, Y, sample_weight, incremental)
+        tasks.begin()
+        self._run_epochs(X, Y, sample_weight, incremental, tasks)
+        tasks.end()
         return self
 
     def _validate_input(self, X, y, incremental, reset):
@@ -502,7 +519,7 @@ class SigmoidMLPClassifier(ClassifierMixin, BaseEstimator):
             return "squared_error"
         return "cross_entropy"
 
-    def _run_epochs(self, X, Y, sample_weight, incremental):
+    def _run_epochs(self, X, Y, sample_weight, incremental, tasks):
         if self.early_stopping:
             arrays = [X, Y] if sample_weight is None else [X, Y, sample_weight]
             parts = train_test_split(
@@ -538,6 +555,7 @@ class SigmoidMLPClassifier(ClassifierMixin, BaseEstimator):
         cost = self._cost
         try:
             for _ in range(n_epochs):
+                tasks.begin_epoch()
                 tic = time.perf_counter()
                 if self.shuffle:
                     self._random_state.shuffle(order)
@@ -587,7 +605,8 @@ class SigmoidMLPClassifier(ClassifierMixin, BaseEstimator):
                     self._score_validation(X_val, Y_val, sw_val)
                 if self.learning_rate == "invscaling":
                     self._eta = self.learning_rate_init / (self.t_ + 1) ** self.power_t
-                if self._stop_now():
+                stop = tasks.end_epoch()
+                if self._stop_now() or stop:
                     break
                 if not incremental and self.n_iter_ == self.max_iter:
                     warnings.warn(
