@@ -50,7 +50,7 @@ from pathlib import Path
 import numpy as np
 import sklearn
 from sklearn.neural_network import MLPClassifier
-from threadpoolctl import threadpool_info
+from threadpoolctl import threadpool_info, threadpool_limits
 
 import skdigitnet
 from skdigitnet import SigmoidMLPClassifier
@@ -136,6 +136,13 @@ def blas_line(info):
     return (
         f"{name} ({arch}{info['num_threads']} threads, {path.parent.name}/{path.name})"
     )
+
+
+def load_average():
+    try:
+        return ", ".join(f"{x:.1f}" for x in os.getloadavg())
+    except OSError:
+        return "unknown"
 
 
 def machine_lines():
@@ -326,7 +333,7 @@ def prediction_table(rows):
     return lines
 
 
-def report(args, source, n_samples, rows, gflops, elapsed):
+def report(args, source, n_samples, rows, gflops, elapsed, load_at_start):
     batches = ", ".join(map(str, BOOK_BATCH_SIZES))
     book_rows = book_n_rows(args, n_samples)
     if not book_rows:
@@ -345,6 +352,8 @@ def report(args, source, n_samples, rows, gflops, elapsed):
         "## Training and prediction speed",
         "",
         *[f"- {line}" for line in machine_lines()],
+        f"- Load average (1, 5, 15 min) at start: {load_at_start}; at end: "
+        f"{load_average()} (other work on the machine slows all contenders)",
         f"- Data: {source}",
         f"- Epochs: median (min–max) of {args.epochs} timed `partial_fit` calls "
         "after one untimed warm-up, contenders taking turns epoch by epoch",
@@ -370,6 +379,25 @@ def report(args, source, n_samples, rows, gflops, elapsed):
 # --- main ---------------------------------------------------------------------
 
 
+def measure(hidden, batch_size, eta, dtype, X64, y, args):
+    """Time one network, batch size and dtype; return a row of the report."""
+    X = X64.astype(dtype, copy=False)
+    name = network_name(X.shape[1], hidden)
+    label = f"{name} batch {batch_size} {np.dtype(dtype).name}"
+    book_rows = book_n_rows(args, len(X))
+    contenders = make_contenders(hidden, batch_size, eta, X, y, X64, book_rows)
+    return dict(
+        network=name,
+        batch=batch_size,
+        dtype=np.dtype(dtype).name,
+        n_samples=len(X),
+        n_weights=n_weights(X.shape[1], hidden),
+        times=time_epochs(contenders, args.epochs, label),
+        predict=time_predict(contenders, len(X)),
+        peak=fit_peak_mib(contenders),
+    )
+
+
 def book_n_rows(args, n_samples):
     return n_samples if args.book_rows is None else min(args.book_rows, n_samples)
 
@@ -390,6 +418,13 @@ def parse_args(argv=None):
         help=f"folder with MNIST-layout IDX files (default {DEFAULT_DATA})",
     )
     parser.add_argument(
+        "--threads",
+        type=int,
+        default=None,
+        help="limit BLAS threads with threadpoolctl, e.g. 1 on a busy machine "
+        "(default: the BLAS library's own choice)",
+    )
+    parser.add_argument(
         "--book-rows",
         type=int,
         default=None,
@@ -401,30 +436,27 @@ def parse_args(argv=None):
 
 def main(argv=None):
     args = parse_args(argv)
-    start = time.perf_counter()
+    start, load_at_start = time.perf_counter(), load_average()
     X64, y, source = load_data(args.data, 6_000 if args.quick else 60_000)
-    gflops = {np.dtype(d).name: gemm_gflops(d) for d in DTYPES}
-    rows = []
-    for hidden, batch_size, eta in CONFIGS:
-        for dtype in DTYPES:
-            X = X64.astype(dtype, copy=False)
-            name = network_name(X.shape[1], hidden)
-            label = f"{name} batch {batch_size} {np.dtype(dtype).name}"
-            book_rows = book_n_rows(args, len(X))
-            contenders = make_contenders(hidden, batch_size, eta, X, y, X64, book_rows)
-            rows.append(
-                dict(
-                    network=name,
-                    batch=batch_size,
-                    dtype=np.dtype(dtype).name,
-                    n_samples=len(X),
-                    n_weights=n_weights(X.shape[1], hidden),
-                    times=time_epochs(contenders, args.epochs, label),
-                    predict=time_predict(contenders, len(X)),
-                    peak=fit_peak_mib(contenders),
-                )
+    with threadpool_limits(limits=args.threads, user_api="blas"):
+        gflops = {np.dtype(d).name: gemm_gflops(d) for d in DTYPES}
+        rows = [
+            measure(hidden, batch_size, eta, dtype, X64, y, args)
+            for hidden, batch_size, eta in CONFIGS
+            for dtype in DTYPES
+        ]
+        # machine_lines, in report, shows the thread limit while it holds.
+        print(
+            report(
+                args,
+                source,
+                len(X64),
+                rows,
+                gflops,
+                time.perf_counter() - start,
+                load_at_start,
             )
-    print(report(args, source, len(X64), rows, gflops, time.perf_counter() - start))
+        )
 
 
 if __name__ == "__main__":
