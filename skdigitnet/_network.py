@@ -85,7 +85,8 @@ def log_likelihood(y, a, sample_weight=None):
 def _weighted_sum(per_sample, sample_weight):
     if sample_weight is None:
         return float(per_sample.sum())
-    return float(per_sample @ sample_weight)
+    with np.errstate(under="ignore"):  # tiny costs times tiny weights
+        return float(per_sample @ sample_weight)
 
 
 COSTS = {
