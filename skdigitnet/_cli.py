@@ -492,6 +492,7 @@ def _read_images(path, n_features, scale):
         what = ".npy array" if path.endswith(".npy") else "IDX file"
         raise _UserError(f"cannot read {path!r} as a {what}: {exc}") from exc
     if not isinstance(array, np.ndarray):
+        array.close()
         raise _UserError(f"{path!r} is an .npz archive, not a .npy array.")
     if array.dtype.kind not in "biuf":
         raise _UserError(f"{path!r} holds {array.dtype} values, not grey levels.")
@@ -569,7 +570,7 @@ def _train(args):
     classes = np.unique(y_train)
     sizes = "-".join(str(n) for n in [X_train.shape[1], *args.hidden, len(classes)])
     print(
-        f"The book's {sizes} sigmoid network on "
+        f"Training a {sizes} sigmoid network on "
         f"{_describe_data(args.data, X_train.shape[1])}: {len(y_train):,} "
         f"training and {n_test:,} test images; {args.epochs} epochs, "
         f"mini-batches of {args.batch_size}, eta {args.eta}, seed {args.seed}.",
@@ -602,7 +603,11 @@ def _train(args):
     tested = "" if args.early_stopping else ", testing included"
     print(f"Time: {seconds:.1f} s for {epochs} epochs{tested}")
     if args.save is not None:
-        _save_model(args.save, model, scale, args.data)
+        # A folder is kept as an absolute path, for evaluate from elsewhere.
+        data = args.data
+        if data not in ("digits", "mnist"):
+            data = os.path.abspath(data)
+        _save_model(args.save, model, scale, data)
         print(f"Saved the network to {args.save}")
     return 0
 

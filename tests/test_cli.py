@@ -111,6 +111,7 @@ def test_no_arguments_run_the_books_experiment_on_digits():
     assert correct == epochs(result.stdout)[-1][1]
     assert re.search(r"^Time: [0-9.]+ s", result.stdout, re.MULTILINE)
     assert "64-30-10" in result.stdout
+    assert "skdigitnet --help" in result.stdout
 
 
 def test_save_evaluate_predict_in_real_processes(tmp_path):
@@ -268,6 +269,18 @@ def test_train_on_a_folder_in_mnist_layout(capsys, mnist_model, mnist_folder):
     assert status == 0
     assert [(j, n) for j, _, n in epochs(out)] == [(0, 20), (1, 20)]
     assert "784-30-10" in out
+
+
+def test_a_relative_folder_is_saved_as_absolute(capsys, tmp_path, monkeypatch):
+    write_mnist_folder(tmp_path / "data" / "fashion")
+    monkeypatch.chdir(tmp_path / "data")
+    args = ["--data", "fashion", "--epochs", "1", "--save", tmp_path / "net.joblib"]
+    assert cli(capsys, "train", *args)[0] == 0
+
+    monkeypatch.chdir(tmp_path)
+    status, out, err = cli(capsys, "evaluate", "net.joblib")
+    assert status == 0, err
+    assert accuracy(out)[2] == 20
 
 
 def test_early_stopping_trains_with_fit_and_no_warning(capsys, tmp_path):
