@@ -33,9 +33,11 @@ classes = np.unique(y)
 # ------------------------------
 # Every network is 64-30-10 with mini-batches of 10. The book uses η = 3.0
 # with the quadratic cost and η = 0.5 with the cross-entropy, whose gradient
-# lacks the small factor σ'(z) of the output layer. :meth:`partial_fit` runs
-# one epoch per call; a ``RandomState`` instance, rather than an int, makes
-# each call shuffle the samples differently, as :meth:`fit` does.
+# lacks the small factor σ'(z) of the output layer.
+# :meth:`~skdigitnet.SigmoidMLPClassifier.partial_fit` runs one epoch per
+# call; a ``RandomState`` instance, rather than an int, makes each call
+# shuffle the samples differently, as
+# :meth:`~skdigitnet.SigmoidMLPClassifier.fit` does.
 settings = {
     "book: quadratic cost, N(0, 1), η = 3.0": dict(
         loss="squared_error", weight_init="gaussian", learning_rate_init=3.0
