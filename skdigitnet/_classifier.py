@@ -393,7 +393,10 @@ class SigmoidMLPClassifier(CallbackSupportMixin, ClassifierMixin, BaseEstimator)
             Y = Y.astype(X.dtype, copy=False)
         sample_weight = self._check_weights(sample_weight, X, y)
 
-        self._random_state = check_random_state(self.random_state)
+        if not incremental or first_pass or not hasattr(self, "_random_state"):
+            # partial_fit draws from one generator over its calls, so each
+            # epoch gets a new shuffle and k calls equal fit(max_iter=k).
+            self._random_state = check_random_state(self.random_state)
         if first_pass:
             self._initialize(X.shape[1], X.dtype)
         if not incremental or not hasattr(self, "_velocities"):
@@ -558,7 +561,7 @@ class SigmoidMLPClassifier(CallbackSupportMixin, ClassifierMixin, BaseEstimator)
                 tasks.begin_epoch()
                 tic = time.perf_counter()
                 if self.shuffle:
-                    self._random_state.shuffle(order)
+                    order = self._random_state.permutation(n_samples)
                 try:
                     # An overflow or NaN stops training in the mini-batch where
                     # it happens, not with a warning and NaN weights later.
@@ -625,8 +628,8 @@ class SigmoidMLPClassifier(CallbackSupportMixin, ClassifierMixin, BaseEstimator)
             if all(np.isfinite(b).all() for b in intercepts):
                 return
         raise ValueError(
-            f"Training diverged in epoch {self.n_iter_ + 1}: the weights or the "
-            "loss became non-finite. Lower learning_rate_init (now "
+            f"Training diverged in epoch {len(self.loss_curve_) + 1}: the weights "
+            "or the loss became non-finite. Lower learning_rate_init (now "
             f"{self.learning_rate_init}) or scale the inputs, for example to "
             "[0, 1] with sklearn.preprocessing.MinMaxScaler."
         )

@@ -43,9 +43,12 @@ def quiet_fit(clf, X, y, **fit_params):
 # --- reproducibility ------------------------------------------------------
 
 
+@pytest.mark.parametrize("shuffle", [False, True])
 @pytest.mark.parametrize("loss", LOSSES)
-def test_fit_equals_partial_fit_epochs(loss):
-    params = dict(hidden_layer_sizes=8, loss=loss, shuffle=False, random_state=3)
+def test_fit_equals_partial_fit_epochs(loss, shuffle):
+    # partial_fit keeps drawing from one generator, so each call shuffles anew
+    # and k calls are exactly fit(max_iter=k), shuffled or not.
+    params = dict(hidden_layer_sizes=8, loss=loss, shuffle=shuffle, random_state=3)
     fitted = quiet_fit(SigmoidMLPClassifier(max_iter=4, **params), X_multi, y_multi)
 
     partial = SigmoidMLPClassifier(**params)
