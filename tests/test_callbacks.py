@@ -1,0 +1,263 @@
+"""scikit-learn's callbacks: one task per fit, one subtask per epoch."""
+
+import importlib.util
+import pickle
+import sys
+import warnings
+
+import numpy as np
+import pytest
+from numpy.testing import assert_allclose, assert_array_equal
+from sklearn.base import clone
+from sklearn.datasets import load_digits
+from sklearn.exceptions import ConvergenceWarning
+from sklearn.utils.estimator_checks import parametrize_with_checks
+from test_common import EXPECTED_FAILED_CHECKS
+
+from skdigitnet import SigmoidMLPClassifier, _callbacks
+
+try:
+    from sklearn import callback
+except ImportError:  # scikit-learn < 1.9: only the stand-in is tested
+    callback = None
+
+needs_callbacks = pytest.mark.skipif(callback is None, reason="no sklearn.callback")
+pytestmark = pytest.mark.filterwarnings("ignore::sklearn.exceptions.ConvergenceWarning")
+
+
+class Recorder:
+    """A callback that records its hooks and the fitted estimator's state."""
+
+    def __init__(self, stop_at_epoch=None):
+        self.stop_at_epoch = stop_at_epoch
+        self.events = []
+        self.epochs = []
+        self.final_prediction = None
+
+    def setup(self, estimator, context):
+        self.events.append(("setup", context.task_name))
+
+    def teardown(self, estimator, context):
+        self.events.append(("teardown", context.task_name))
+
+    def on_fit_task_begin(self, estimator, context, *, X=None, y=None, metadata=None):
+        self.events.append(("begin", context.task_name))
+
+    def on_fit_task_end(
+        self,
+        estimator,
+        context,
+        *,
+        X=None,
+        y=None,
+        metadata=None,
+        fitted_estimator=None,
+    ):
+        self.events.append(("end", context.task_name))
+        if context.task_name == "epoch":
+            self.epochs.append(
+                {
+                    "task_id": context.task_id,
+                    "n_iter_": fitted_estimator.n_iter_,
+                    "coefs_": fitted_estimator.coefs_,
+                    "score": fitted_estimator.score(X, y, **metadata),
+                }
+            )
+            return fitted_estimator.n_iter_ == self.stop_at_epoch
+        self.final_prediction = fitted_estimator.predict(X)
+
+    def count(self, hook, task_name=None):
+        return sum(
+            e == hook and (task_name is None or name == task_name)
+            for e, name in self.events
+        )
+
+
+@pytest.fixture(scope="module")
+def digits():
+    X, y = load_digits(return_X_y=True)
+    return X[:500] / 16, y[:500]
+
+
+@needs_callbacks
+def test_one_task_per_epoch(digits):
+    X, y = digits
+    recorder = Recorder()
+    clf = SigmoidMLPClassifier(max_iter=4, random_state=0).set_callbacks(recorder)
+    clf.fit(X, y)
+    assert recorder.count("setup") == recorder.count("teardown") == 1
+    assert recorder.count("begin", "fit") == recorder.count("end", "fit") == 1
+    assert recorder.count("begin", "epoch") == recorder.count("end", "epoch") == 4
+    assert recorder.events[:3] == [
+        ("setup", "fit"),
+        ("begin", "fit"),
+        ("begin", "epoch"),
+    ]
+    assert recorder.events[-2:] == [("end", "fit"), ("teardown", "fit")]
+    assert [e["task_id"] for e in recorder.epochs] == [0, 1, 2, 3]
+    assert [e["n_iter_"] for e in recorder.epochs] == [1, 2, 3, 4]
+    # The estimator handed to an epoch's end has that epoch's weights, kept
+    # while training goes on; the fit's end sees the final model.
+    assert_array_equal(recorder.epochs[-1]["coefs_"][0], clf.coefs_[0])
+    assert not np.array_equal(recorder.epochs[0]["coefs_"][0], clf.coefs_[0])
+    assert recorder.epochs[-1]["score"] == clf.score(X, y)
+    assert_array_equal(recorder.final_prediction, clf.predict(X))
+    # Nothing of the callbacks' bookkeeping is left on the estimator.
+    assert not hasattr(clf, "_callback_fit_ctx")
+
+
+@needs_callbacks
+def test_early_stopping_ends_fewer_epoch_tasks(digits):
+    X, y = digits
+    recorder = Recorder()
+    clf = SigmoidMLPClassifier(
+        early_stopping=True, n_iter_no_change=1, tol=0.5, max_iter=30, random_state=0
+    ).set_callbacks(recorder)
+    clf.fit(X, y)
+    assert clf.n_iter_ < 30
+    assert recorder.count("end", "epoch") == clf.n_iter_
+
+
+@needs_callbacks
+def test_partial_fit_is_a_task_of_one_epoch(digits):
+    X, y = digits
+    recorder = Recorder()
+    clf = SigmoidMLPClassifier(random_state=0).set_callbacks(recorder)
+    for _ in range(3):
+        clf.partial_fit(X, y, classes=np.arange(10))
+    assert recorder.count("setup") == recorder.count("teardown") == 3
+    assert recorder.count("end", "partial_fit") == 3
+    assert recorder.count("end", "epoch") == 3
+
+
+@needs_callbacks
+def test_a_callback_can_stop_training(digits):
+    X, y = digits
+    recorder = Recorder(stop_at_epoch=3)
+    clf = SigmoidMLPClassifier(max_iter=10, random_state=0).set_callbacks(recorder)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", ConvergenceWarning)
+        clf.fit(X, y)
+    assert clf.n_iter_ == 3
+    assert recorder.count("end", "epoch") == 3
+
+
+@needs_callbacks
+def test_failed_fit_tears_callbacks_down(digits):
+    X, y = digits
+    recorder = Recorder()
+    clf = SigmoidMLPClassifier(max_iter=2, random_state=0).set_callbacks(recorder)
+    with pytest.raises(ValueError, match="greater than one"):
+        clf.fit(X, np.zeros_like(y))
+    assert recorder.count("setup") == recorder.count("teardown") == 1
+    assert not hasattr(clf, "_callback_fit_ctx")
+    assert not hasattr(clf, "coefs_")
+
+
+@needs_callbacks
+def test_metadata_carries_sample_weight(digits):
+    X, y = digits
+    sample_weight = np.where(y == 3, 5.0, 1.0)
+    recorder = Recorder()
+    clf = SigmoidMLPClassifier(max_iter=1, random_state=0).set_callbacks(recorder)
+    clf.fit(X, y, sample_weight=sample_weight)
+    assert recorder.epochs[0]["score"] == clf.score(X, y, sample_weight=sample_weight)
+
+
+@needs_callbacks
+def test_scoring_monitor_records_a_score_per_epoch(digits):
+    X, y = digits
+    monitor = callback.ScoringMonitor(scoring="accuracy")
+    clf = SigmoidMLPClassifier(max_iter=5, random_state=0).set_callbacks(monitor)
+    clf.fit(X, y)
+    rows = monitor.get_logs().data
+    epochs = [row for row in rows if row["task_name"] == "epoch"]
+    assert [row["task_id"] for row in epochs] == list(range(5))
+    scores = [row["accuracy"] for row in epochs]
+    assert scores[-1] == pytest.approx(clf.score(X, y))
+    assert scores[-1] > scores[0]
+    (fit_row,) = [row for row in rows if row["task_name"] == "fit"]
+    assert fit_row["accuracy"] == pytest.approx(clf.score(X, y))
+
+
+@needs_callbacks
+def test_progress_bar(digits, capsys):
+    pytest.importorskip("rich")
+    X, y = digits
+    clf = SigmoidMLPClassifier(max_iter=3, random_state=0)
+    clf.set_callbacks(callback.ProgressBar()).fit(X, y)
+    out = capsys.readouterr().out
+    assert "SigmoidMLPClassifier - fit" in out
+    assert "100%" in out
+
+
+@needs_callbacks
+def test_clone_and_pickle_keep_the_callbacks(digits):
+    X, y = digits
+    recorder = Recorder()
+    clf = SigmoidMLPClassifier(max_iter=2, random_state=0).set_callbacks(recorder)
+    assert clone(clf)._skl_callbacks == [recorder]
+    clf.fit(X, y)
+    restored = pickle.loads(pickle.dumps(clf))
+    assert_array_equal(restored.predict(X), clf.predict(X))
+    (copy,) = restored._skl_callbacks
+    restored.fit(X, y)
+    assert copy.count("end", "epoch") == recorder.count("end", "epoch") + 2
+    assert_allclose(restored.coefs_[0], clf.coefs_[0])
+
+
+def test_stand_in_without_sklearn_callback(digits, monkeypatch):
+    # Load a second copy of the module as an older scikit-learn would see it.
+    spec = importlib.util.spec_from_file_location(
+        "_callbacks_without_sklearn_callback", _callbacks.__file__
+    )
+    stand_in = importlib.util.module_from_spec(spec)
+    with monkeypatch.context() as m:
+        m.setitem(sys.modules, "sklearn.callback", None)
+        spec.loader.exec_module(stand_in)
+    assert not hasattr(stand_in.CallbackSupportMixin, "set_callbacks")
+
+    class Classifier(stand_in.CallbackSupportMixin, SigmoidMLPClassifier):
+        pass
+
+    X, y = digits
+    clf = Classifier(max_iter=2, random_state=0).fit(X, y)
+    expected = SigmoidMLPClassifier(max_iter=2, random_state=0).fit(X, y)
+    assert_array_equal(clf.coefs_[0], expected.coefs_[0])
+    assert not hasattr(clf, "_callback_fit_ctx")
+    tasks = stand_in.FitTasks(clf, "fit", max_epochs=2, X=X, y=y, sample_weight=None)
+    tasks.begin()
+    tasks.begin_epoch()
+    assert tasks.end_epoch() is False
+    tasks.end()
+
+
+class EpochCounter:
+    """The lightest callback: it counts the epochs it sees end."""
+
+    def __init__(self):
+        self.n_epochs = 0
+
+    def setup(self, estimator, context):
+        pass
+
+    def teardown(self, estimator, context):
+        pass
+
+    def on_fit_task_begin(self, estimator, context):
+        pass
+
+    def on_fit_task_end(self, estimator, context):
+        self.n_epochs += context.task_name == "epoch"
+
+
+COUNTER = EpochCounter()
+
+
+@parametrize_with_checks(
+    [] if callback is None else [SigmoidMLPClassifier().set_callbacks(COUNTER)],
+    expected_failed_checks=lambda est: EXPECTED_FAILED_CHECKS,
+)
+def test_common_checks_with_a_callback(estimator, check):
+    # The checks clone the estimator, and clones share its callbacks.
+    check(estimator)
