@@ -747,7 +747,11 @@ class SigmoidMLPClassifier(CallbackSupportMixin, ClassifierMixin, BaseEstimator)
         """
         out = self._forward(self._validate_predict_input(X))
         if self.out_activation_ == "logistic" and not self._is_multilabel():
-            out /= out.sum(axis=1, keepdims=True)
+            total = out.sum(axis=1, keepdims=True)
+            # Where every activation underflowed to 0, nothing tells the
+            # classes apart: uniform, whose argmax is still the prediction.
+            uniform = np.full_like(out, 1 / out.shape[1])
+            out = np.divide(out, total, out=uniform, where=total > 0)
         return out
 
     def predict_log_proba(self, X):
