@@ -35,9 +35,8 @@ classes = np.unique(y)
 # with the quadratic cost and η = 0.5 with the cross-entropy, whose gradient
 # lacks the small factor σ'(z) of the output layer.
 # :meth:`~skdigitnet.SigmoidMLPClassifier.partial_fit` runs one epoch per
-# call; a ``RandomState`` instance, rather than an int, makes each call
-# shuffle the samples differently, as
-# :meth:`~skdigitnet.SigmoidMLPClassifier.fit` does.
+# call, and 30 calls train the network exactly as
+# :meth:`~skdigitnet.SigmoidMLPClassifier.fit` with ``max_iter=30`` would.
 settings = {
     "book: quadratic cost, N(0, 1), η = 3.0": dict(
         loss="squared_error", weight_init="gaussian", learning_rate_init=3.0
@@ -52,7 +51,7 @@ settings = {
 n_epochs = 30
 curves = {}
 for name, params in settings.items():
-    clf = SigmoidMLPClassifier(random_state=np.random.RandomState(0), **params)
+    clf = SigmoidMLPClassifier(random_state=0, **params)
     accuracy = []
     for epoch in range(n_epochs):
         clf.partial_fit(X_train, y_train, classes=classes)
