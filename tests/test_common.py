@@ -1,7 +1,10 @@
 """scikit-learn's estimator checks, for every cost."""
 
 import pytest
-from sklearn.utils.estimator_checks import check_param_validation, parametrize_with_checks
+from sklearn.utils.estimator_checks import (
+    check_param_validation,
+    parametrize_with_checks,
+)
 
 from skdigitnet import SigmoidMLPClassifier
 
