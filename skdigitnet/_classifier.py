@@ -619,7 +619,8 @@ class SigmoidMLPClassifier(CallbackSupportMixin, ClassifierMixin, BaseEstimator)
                     )
         except KeyboardInterrupt:
             warnings.warn("Training interrupted by user.")
-        if self.early_stopping:
+        # The best epoch's weights; there are none if the first was interrupted.
+        if self.early_stopping and hasattr(self, "_best_coefs"):
             self.coefs_ = self._best_coefs
             self.intercepts_ = self._best_intercepts
 

@@ -259,6 +259,19 @@ def test_early_stopping_stops_and_keeps_the_best_epoch(digits):
         assert_array_equal(got, want)
 
 
+def test_early_stopping_interrupted_in_the_first_epoch(small, monkeypatch):
+    def interrupted(*args, **kwargs):
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(_network, "sgd_epoch", interrupted)
+    clf = SigmoidMLPClassifier(early_stopping=True, random_state=0)
+    with pytest.warns(UserWarning, match="Training interrupted by user"):
+        clf.fit(*small)
+    assert clf.n_iter_ == 0
+    assert clf.validation_scores_ == []
+    assert clf.predict(small[0]).shape == small[1].shape
+
+
 def test_no_validation_history_without_early_stopping(small):
     clf = SigmoidMLPClassifier(max_iter=3, random_state=0).fit(*small)
     assert clf.validation_scores_ is None
