@@ -688,10 +688,18 @@ class SigmoidMLPClassifier(CallbackSupportMixin, ClassifierMixin, BaseEstimator)
     def _forward(self, X):
         # The output activations, computed in chunks of rows to bound memory.
         out = np.empty((X.shape[0], self.n_outputs_), dtype=self.coefs_[0].dtype)
-        for start in range(0, X.shape[0], _PREDICT_CHUNK):
-            rows = slice(start, start + _PREDICT_CHUNK)
-            out[rows] = _network.feedforward(
-                X[rows], self.coefs_, self.intercepts_, self.out_activation_
+        # A weighted input too large for the dtype saturates its sigmoid, the
+        # right limit; only inf - inf, a NaN, cannot be given a value.
+        with np.errstate(over="ignore", invalid="ignore"):
+            for start in range(0, X.shape[0], _PREDICT_CHUNK):
+                rows = slice(start, start + _PREDICT_CHUNK)
+                out[rows] = _network.feedforward(
+                    X[rows], self.coefs_, self.intercepts_, self.out_activation_
+                )
+        if np.isnan(out).any():
+            raise ValueError(
+                "The inputs are too large for the network's weights: its output "
+                "overflowed to NaN. Scale X as the training data was scaled."
             )
         return out
 
