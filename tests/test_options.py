@@ -231,11 +231,13 @@ def test_adaptive_divides_eta_by_5_after_a_plateau(small):
 
 
 def test_early_stopping_stops_and_keeps_the_best_epoch(digits):
+    # 60 validation samples: scores differ by more than the default tol, so a
+    # tie is no improvement and the best epoch is n_iter_no_change + 1 epochs
+    # before the one that stops training.
     X, y = digits
     params = dict(
         early_stopping=True,
         n_iter_no_change=2,
-        tol=0.0,
         learning_rate_init=3.0,
         max_iter=50,
         random_state=0,
@@ -247,7 +249,7 @@ def test_early_stopping_stops_and_keeps_the_best_epoch(digits):
     assert clf.best_validation_score_ == max(clf.validation_scores_)
     assert clf.best_loss_ is None
     best_epoch = int(np.argmax(clf.validation_scores_)) + 1
-    assert best_epoch < clf.n_iter_
+    assert best_epoch == clf.n_iter_ - 3
 
     # The same training stopped at the best epoch has the same weights, and
     # they are the ones that scored best_validation_score_.
@@ -309,26 +311,24 @@ def test_integer_sample_weight_equals_repeated_rows(small, loss):
 
 
 def test_class_weight_balanced_raises_minority_recall():
-    X, y = make_classification(
-        n_samples=600,
-        n_features=5,
-        n_informative=3,
-        weights=[0.9],
-        class_sep=1.0,
-        flip_y=0,
-        random_state=0,
-    )
-    X = MinMaxScaler().fit_transform(X)
+    # Two overlapping classes, 9 to 1: weighting the minority class up moves
+    # the boundary into the majority class (by 0.35 to 0.6 over 8 seeds).
+    rng = np.random.default_rng(0)
+    X = np.vstack([rng.normal(0, 1, (540, 2)), rng.normal(1.2, 1, (60, 2))]) / 4
+    y = np.repeat([0, 1], [540, 60])
     recalls = {}
     for class_weight in (None, "balanced"):
         clf = SigmoidMLPClassifier(
+            (5,),
+            loss="log_loss",
             class_weight=class_weight,
+            batch_size=50,
+            learning_rate_init=1.0,
             max_iter=20,
-            learning_rate_init=0.5,
             random_state=0,
         ).fit(X, y)
         recalls[class_weight] = recall_score(y, clf.predict(X))
-    assert recalls["balanced"] > recalls[None] + 0.3
+    assert recalls["balanced"] > recalls[None] + 0.2
 
 
 def test_class_weight_dict_multiplies_sample_weight(small):
