@@ -16,9 +16,13 @@ epoch by epoch, so that drift of the machine hits all of them alike. The
 report gives the median (min-max) seconds per epoch, the ratios, the
 prediction throughput of ``predict_proba`` on all training rows (median of
 3), the peak memory that tracemalloc sees during one ``partial_fit``, and the
-rate of a large matrix product, from which follows the arithmetic-only time
-of an epoch: ``6 * n_samples * n_weights`` floating-point operations (forward
-and backward pass) at that rate.
+rate of a large matrix product, timed in the same turns, from which follows
+the arithmetic-only time of an epoch: ``6 * n_samples * n_weights``
+floating-point operations (forward and backward pass) at that rate.
+
+By default each library uses BLAS threads as it chooses; ``--threads 1``
+puts every contender, and the matrix product, on one thread, which is also
+the fairer choice on a machine busy with other work.
 
 The data are Fashion-MNIST's 60,000 training images scaled to [0, 1], read
 from ``--data`` (default ``/usr/share/datasets/fashion-mnist``), or random
@@ -30,6 +34,7 @@ Run from the repository root::
     python benchmarks/speed.py                 # full run, several minutes
     python benchmarks/speed.py --quick         # smoke run on 6,000 rows
     python benchmarks/speed.py --epochs 5 > speed.md
+    python benchmarks/speed.py --threads 1     # one BLAS thread for all
 """
 
 import argparse
