@@ -12,7 +12,9 @@ whole batch. ``intercepts[l]`` is the book's ``biases[l]`` as a 1-D array.
 """
 
 import numpy as np
+from scipy.linalg import get_blas_funcs
 from scipy.special import expit, xlogy
+from threadpoolctl import threadpool_limits
 
 
 def sigmoid(z, out=None):
@@ -264,14 +266,44 @@ def sgd_epoch(
 ):
     """One epoch of mini-batch SGD over the rows ``x[order]``, in place.
 
-    The mini-batches are ``order[k:k + batch_size]``, taken in turn and
-    passed to :func:`update_mini_batch`: shuffle ``order``, not the data.
+    The mini-batches are ``order[k:k + batch_size]``, taken in turn, each one
+    step of :func:`update_mini_batch`: shuffle ``order``, not the data. A
+    dense ``x`` of the weights' dtype takes these steps in preallocated
+    buffers (see :func:`_sgd_epoch_buffered`); anything else, sparse ``x``
+    included, goes through :func:`update_mini_batch` itself.
 
     Returns
     -------
     cost_sum : float
         The summed cost of all batches, each taken before its step.
     """
+    args = (x, y, order, batch_size, coefs, intercepts, eta, cost, sample_weight)
+    args += (alpha, velocities, momentum, nesterov)
+    # A step's matrix products are small: BLAS threads cost more to wake than
+    # they save, and the idle threads of numpy's and scipy's BLAS, called in
+    # turn, spin against each other.
+    with threadpool_limits(limits=1, user_api="blas"):
+        if _can_buffer(x, y, coefs, intercepts, sample_weight, velocities):
+            return _sgd_epoch_buffered(*args)
+        return _sgd_epoch_reference(*args)
+
+
+def _sgd_epoch_reference(
+    x,
+    y,
+    order,
+    batch_size,
+    coefs,
+    intercepts,
+    eta,
+    cost="squared_error",
+    sample_weight=None,
+    alpha=0.0,
+    velocities=None,
+    momentum=0.0,
+    nesterov=False,
+):
+    """:func:`sgd_epoch` as a plain loop over :func:`update_mini_batch`."""
     cost_sum = 0.0
     for start in range(0, len(order), batch_size):
         batch = order[start : start + batch_size]
@@ -289,3 +321,217 @@ def sgd_epoch(
             nesterov,
         )
     return cost_sum
+
+
+# The buffered epoch gathers about this many rows at a time (a whole number of
+# mini-batches): few enough to stay in cache, enough to make the gather's and
+# the cost's per-call overhead small per mini-batch.
+_BLOCK_ROWS = 256
+
+
+def _can_buffer(x, y, coefs, intercepts, sample_weight, velocities):
+    # Dense float arrays that all share the weights' dtype.
+    dtype = coefs[0].dtype
+    if dtype not in (np.float32, np.float64):
+        return False
+    arrays = [x, y, *coefs, *intercepts, *(velocities or [])]
+    if not all(isinstance(a, np.ndarray) and a.dtype == dtype for a in arrays):
+        return False
+    if x.ndim != 2 or y.ndim != 2:
+        return False
+    return sample_weight is None or (
+        isinstance(sample_weight, np.ndarray) and sample_weight.dtype.kind == "f"
+    )
+
+
+def _sgd_epoch_buffered(
+    x,
+    y,
+    order,
+    batch_size,
+    coefs,
+    intercepts,
+    eta,
+    cost,
+    sample_weight,
+    alpha,
+    velocities,
+    momentum,
+    nesterov,
+):
+    """:func:`sgd_epoch` for dense arrays, with no allocation per mini-batch.
+
+    The steps of :func:`update_mini_batch`, arranged so that at small batch
+    sizes little time goes outside the matrix products:
+
+    - each layer's weights and biases share one Fortran-ordered array ``p``
+      of shape ``(n_in + 1, n_out)``, the biases as its last row, and each
+      layer's input ``a`` has a last column of ones. Then ``a @ p`` is the
+      book's ``w a + b``, ``a.T @ delta`` holds ``nabla_w`` above
+      ``nabla_b``, and one BLAS call takes the step
+      ``p -= (eta / m) * a.T @ delta``;
+    - rows are gathered ``_BLOCK_ROWS`` or so at a time into the same
+      buffers, each mini-batch being a slice of them, and the cost of a block
+      is evaluated once, from the output activations kept for it.
+    """
+    dtype = coefs[0].dtype
+    n_layers = len(coefs)
+    params = [_stack(w, b) for w, b in zip(coefs, intercepts)]
+    # (BP2) takes each layer's weights without the biases, transposed.
+    weights_t = [p[:-1].T for p in params]
+    velocity = None
+    if velocities is not None:
+        velocity = [
+            _stack(v_w, v_b)
+            for v_w, v_b in zip(velocities[:n_layers], velocities[n_layers:])
+        ]
+    descend = _descent(
+        get_blas_funcs("gemm", dtype=dtype), params, velocity, alpha, momentum, nesterov
+    )
+    out_activation = OUT_ACTIVATIONS["softmax" if cost == "log_loss" else "logistic"]
+
+    def step(x, y, out, sample_weight, buffers):
+        # update_mini_batch on the rows x, which end in their column of ones;
+        # out receives the output activations.
+        inputs, hidden, zs, deltas = buffers
+        inputs[0] = x
+        for l in range(n_layers - 1):  # noqa: E741 (the book's l)
+            sigmoid(np.matmul(inputs[l], params[l], out=zs[l]), out=hidden[l + 1])
+        out_activation(np.matmul(inputs[-1], params[-1], out=zs[-1]), out=out)
+
+        delta = output_delta(out, y, cost, out=deltas[-1])
+        m = x.shape[0]
+        if sample_weight is not None:
+            m = sample_weight.sum()
+            if m == 0:
+                return  # as update_mini_batch: no gradient, no step
+            delta *= sample_weight[:, np.newaxis]
+        scale = eta / m
+        for l in range(n_layers - 1, 0, -1):  # noqa: E741
+            # (BP2) for the layer below, before this layer's step.
+            a = hidden[l]
+            below = np.matmul(delta, weights_t[l], out=deltas[l - 1])
+            below *= a
+            below *= 1 - a
+            descend(l, scale, inputs[l], delta)
+            delta = below
+        descend(0, scale, x, delta)
+
+    block_rows = batch_size * max(1, _BLOCK_ROWS // batch_size)
+    x_block = np.ones((block_rows, x.shape[1] + 1), dtype)
+    y_block = np.empty((block_rows, y.shape[1]), dtype)
+    out_block = np.empty_like(y_block)
+    sw_block = None
+    if sample_weight is not None:
+        sw_block = np.empty(block_rows, sample_weight.dtype)
+    sizes = [x.shape[1]] + [w.shape[1] for w in coefs]
+    full = _step_buffers(sizes, batch_size, dtype)
+
+    cost_sum = 0.0
+    try:
+        for start in range(0, len(order), block_rows):
+            rows = order[start : start + block_rows]
+            n = len(rows)
+            np.take(x, rows, axis=0, out=x_block[:n, :-1])
+            np.take(y, rows, axis=0, out=y_block[:n])
+            if sw_block is not None:
+                np.take(sample_weight, rows, out=sw_block[:n])
+            for k in range(0, n, batch_size):
+                m = min(batch_size, n - k)
+                batch = slice(k, k + m)
+                step(
+                    x_block[batch],
+                    y_block[batch],
+                    out_block[batch],
+                    None if sw_block is None else sw_block[batch],
+                    full if m == batch_size else _head(full, m),
+                )
+            cost_sum += COSTS[cost](
+                y_block[:n], out_block[:n], None if sw_block is None else sw_block[:n]
+            )
+    finally:
+        _unstack(params, coefs, intercepts)
+        if velocities is not None:
+            _unstack(velocity, velocities[:n_layers], velocities[n_layers:])
+    return cost_sum
+
+
+def _stack(w, b):
+    # w above b, in one Fortran-ordered array, as _sgd_epoch_buffered keeps them.
+    p = np.empty((w.shape[0] + 1, w.shape[1]), w.dtype, order="F")
+    p[:-1] = w
+    p[-1] = b
+    return p
+
+
+def _unstack(params, coefs, intercepts):
+    for p, w, b in zip(params, coefs, intercepts):
+        w[...] = p[:-1]
+        b[...] = p[-1]
+
+
+def _step_buffers(sizes, m, dtype):
+    """Arrays for one step over ``m`` rows through layers of sizes ``sizes``.
+
+    Returns ``(inputs, hidden, zs, deltas)``: ``inputs[l]`` is layer ``l``'s
+    input with its column of ones (``inputs[0]``, the batch itself, is set by
+    each step), ``hidden[l]`` the same without the ones, ``zs[l]`` and
+    ``deltas[l]`` layer ``l``'s weighted input and error.
+    """
+    inputs = [None] + [np.ones((m, n + 1), dtype) for n in sizes[1:-1]]
+    zs = [np.empty((m, n), dtype) for n in sizes[1:]]
+    deltas = [np.empty((m, n), dtype) for n in sizes[1:]]
+    return inputs, [None] + [a[:, :-1] for a in inputs[1:]], zs, deltas
+
+
+def _head(buffers, m):
+    """Return views of the first ``m`` rows of :func:`_step_buffers`' arrays."""
+    inputs, _, zs, deltas = buffers
+    inputs = [None] + [a[:m] for a in inputs[1:]]
+    hidden = [None] + [a[:, :-1] for a in inputs[1:]]
+    return inputs, hidden, [z[:m] for z in zs], [d[:m] for d in deltas]
+
+
+def _descent(gemm, params, velocities, alpha, momentum, nesterov):
+    """Return ``descend(l, scale, a, delta)``, which steps layer ``l`` in place.
+
+    :func:`update_mini_batch`'s rule for the weights and biases
+    ``params[l]`` (and velocities ``velocities[l]``) of a layer with input
+    ``a`` and error ``delta``: with ``scale = eta / m``, the step is
+    ``scale * (a.T @ delta + alpha * w)``. ``gemm(alpha, a, b, beta, c, 0,
+    1, 1)`` sets ``c = alpha * a @ b.T + beta * c`` in place, and ``a.T`` and
+    ``delta.T`` of C-ordered ``a`` and ``delta`` are Fortran-ordered, as BLAS
+    wants, so that nothing is copied.
+    """
+    if velocities is None and not alpha:
+
+        def descend(l, scale, a, delta):  # noqa: E741
+            gemm(-scale, a.T, delta.T, 1.0, params[l], 0, 1, 1)
+
+    elif not alpha and not nesterov:
+
+        def descend(l, scale, a, delta):  # noqa: E741
+            gemm(-scale, a.T, delta.T, momentum, velocities[l], 0, 1, 1)
+            params[l] += velocities[l]
+
+    else:
+        steps = [np.empty_like(p, order="F") for p in params]
+
+        def descend(l, scale, a, delta):  # noqa: E741
+            p, step = params[l], steps[l]
+            gemm(scale, a.T, delta.T, 0.0, step, 0, 1, 1)
+            if alpha:
+                step[:-1] += (scale * alpha) * p[:-1]  # no L2 term for biases
+            if velocities is None:
+                p -= step
+                return
+            v = velocities[l]
+            v *= momentum
+            v -= step
+            if nesterov:
+                p += momentum * v
+                p -= step
+            else:
+                p += v
+
+    return descend

@@ -1,0 +1,239 @@
+"""The fast training loop takes the same steps as the straightforward one.
+
+``sgd_epoch`` trains dense input in preallocated buffers, biases folded into
+the weights and BLAS doing each update in one call; these tests pin its
+weights, after a few epochs, to those of a plain loop over
+``update_mini_batch``, for every cost and option.
+"""
+
+import itertools
+
+import numpy as np
+import pytest
+import scipy.sparse as sp
+from numpy.testing import assert_allclose, assert_array_equal
+from sklearn.datasets import load_digits
+from threadpoolctl import threadpool_info
+
+from skdigitnet import SigmoidMLPClassifier, _network
+from skdigitnet._network import init_params, sgd_epoch, update_mini_batch
+
+COST_NAMES = ["squared_error", "cross_entropy", "log_loss"]
+
+
+def straightforward_epoch(
+    x, y, order, batch_size, coefs, intercepts, eta, cost, sample_weight=None, **rule
+):
+    """An epoch as the book writes it: one update_mini_batch per slice of order."""
+    cost_sum = 0.0
+    for start in range(0, len(order), batch_size):
+        batch = order[start : start + batch_size]
+        sw = None if sample_weight is None else sample_weight[batch]
+        cost_sum += update_mini_batch(
+            x[batch], y[batch], coefs, intercepts, eta, cost, sw, **rule
+        )
+    return cost_sum
+
+
+def make_problem(n=601, sizes=(64, 12, 10), cost="squared_error", seed=0):
+    """Digits scaled to [0, 1], their targets, and a network for them."""
+    X, labels = load_digits(return_X_y=True)
+    rng = np.random.default_rng(seed)
+    rows = rng.permutation(len(X))[:n]
+    x = X[rows] / 16.0
+    y = np.eye(10)[labels[rows]]
+    if cost != "log_loss":
+        # Sigmoid outputs take any 0/1 targets, not only one-hot ones.
+        y[rng.random(y.shape) < 0.1] = 1.0
+    coefs, intercepts = init_params(list(sizes), np.random.RandomState(seed))
+    return x, y[:, : sizes[-1]], coefs, intercepts
+
+
+RULES = {
+    "plain": {},
+    "alpha": dict(alpha=0.05),
+    "momentum": dict(momentum=0.9),
+    "nesterov": dict(momentum=0.9, nesterov=True),
+    "alpha, nesterov": dict(alpha=0.05, momentum=0.5, nesterov=True),
+    "alpha, momentum": dict(alpha=0.05, momentum=0.5),
+}
+
+
+def train_both(x, y, coefs, intercepts, batch_size, cost, shuffle, epochs=3, **kw):
+    """Train copies with sgd_epoch and with the straightforward loop."""
+    sample_weight = kw.pop("sample_weight", None)
+    rule = dict(kw)
+    eta = 0.5 if cost == "squared_error" else 0.1
+    results = []
+    for epoch_fn in (sgd_epoch, straightforward_epoch):
+        c = [w.copy() for w in coefs]
+        b = [v.copy() for v in intercepts]
+        if rule.get("momentum"):
+            rule["velocities"] = [np.zeros_like(p) for p in c + b]
+        rng = np.random.default_rng(1)
+        order = np.arange(x.shape[0])
+        costs = []
+        for _ in range(epochs):
+            if shuffle:
+                rng.shuffle(order)
+            costs.append(
+                epoch_fn(
+                    x, y, order, batch_size, c, b, eta, cost, sample_weight, **rule
+                )
+            )
+        results.append((c, b, rule.get("velocities"), costs))
+    return results
+
+
+def assert_same_training(fast, slow, rtol=1e-10, atol=1e-10):
+    (c1, b1, v1, costs1), (c2, b2, v2, costs2) = fast, slow
+    for got, want in zip(c1 + b1, c2 + b2):
+        assert got.dtype == want.dtype
+        assert_allclose(got, want, rtol=rtol, atol=atol)
+    if v1 is not None:
+        for got, want in zip(v1, v2):
+            assert_allclose(got, want, rtol=rtol, atol=atol)
+    assert_allclose(costs1, costs2, rtol=rtol)
+
+
+@pytest.mark.parametrize("cost", COST_NAMES)
+@pytest.mark.parametrize("rule", RULES, ids=str)
+@pytest.mark.parametrize("shuffle", [True, False], ids=["shuffled", "in order"])
+def test_weights_pinned_to_straightforward_loop(cost, rule, shuffle):
+    # 601 rows in batches of 10: the last batch has one row, and a block of
+    # 250 rows is gathered 2.4 times.
+    x, y, coefs, intercepts = make_problem(cost=cost)
+    fast, slow = train_both(x, y, coefs, intercepts, 10, cost, shuffle, **RULES[rule])
+    assert_same_training(fast, slow)
+
+
+@pytest.mark.parametrize("cost", COST_NAMES)
+@pytest.mark.parametrize("rule", ["plain", "alpha, momentum"])
+def test_sample_weights_pinned(cost, rule):
+    x, y, coefs, intercepts = make_problem(cost=cost)
+    sample_weight = np.random.default_rng(2).uniform(0, 3, x.shape[0])
+    sample_weight[:20] = 0  # two whole batches that weigh nothing: no step
+    fast, slow = train_both(
+        x, y, coefs, intercepts, 10, cost, False, sample_weight=sample_weight,
+        **RULES[rule],
+    )  # fmt: skip
+    assert_same_training(fast, slow)
+
+
+@pytest.mark.parametrize(
+    "sizes, batch_size",
+    [
+        ((64, 10), 10),  # no hidden layer
+        ((64, 16, 12, 10), 7),  # two hidden layers, 252-row blocks
+        ((64, 12, 10), 1),  # the book's per-example SGD
+        ((64, 12, 10), 256),  # one batch per block
+        ((64, 12, 10), 600),  # a batch larger than a block
+        ((64, 12, 10), 601),  # the whole set in one batch
+    ],
+)
+def test_shapes_and_batch_sizes_pinned(sizes, batch_size):
+    x, y, coefs, intercepts = make_problem(sizes=sizes)
+    fast, slow = train_both(x, y, coefs, intercepts, batch_size, "cross_entropy", True)
+    assert_same_training(fast, slow)
+
+
+@pytest.mark.parametrize("cost", COST_NAMES)
+def test_float32_stays_float32_and_close(cost):
+    x, y, coefs, intercepts = make_problem(cost=cost)
+    to32 = [a.astype(np.float32) for a in (x, y)]
+    fast, slow = train_both(
+        *to32,
+        [w.astype(np.float32) for w in coefs],
+        [b.astype(np.float32) for b in intercepts],
+        10,
+        cost,
+        True,
+        epochs=1,
+        momentum=0.5,
+    )
+    assert all(a.dtype == np.float32 for a in fast[0] + fast[1] + fast[2])
+    # The same steps, rounded in another order: float32 agreement only.
+    assert_same_training(fast, slow, rtol=1e-3, atol=1e-4)
+
+
+def test_sparse_input_gives_the_dense_result():
+    x, y, coefs, intercepts = make_problem()
+    order = np.random.default_rng(3).permutation(x.shape[0])
+    results = []
+    for data in (x, sp.csr_matrix(x)):
+        c = [w.copy() for w in coefs]
+        b = [v.copy() for v in intercepts]
+        cost_sum = sgd_epoch(data, y, order, 10, c, b, 0.5)
+        results.append((c + b, cost_sum))
+    for got, want in zip(*(r[0] for r in results)):
+        assert_allclose(got, want, rtol=1e-10, atol=1e-10)
+    assert results[0][1] == pytest.approx(results[1][1], rel=1e-10)
+
+
+def test_inputs_are_left_alone_and_blas_threads_restored():
+    x, y, coefs, intercepts = make_problem()
+    order = np.random.default_rng(4).permutation(x.shape[0])
+    before = [a.copy() for a in (x, y, order)]
+    threads = [i["num_threads"] for i in threadpool_info()]
+    sgd_epoch(x, y, order, 10, coefs, intercepts, 0.5)
+    for got, want in zip((x, y, order), before):
+        assert_array_equal(got, want)
+    assert [i["num_threads"] for i in threadpool_info()] == threads
+
+
+def test_an_error_mid_epoch_keeps_the_steps_taken():
+    # In place means in place, even when a step fails: the weights hold the
+    # steps before it, as the straightforward loop leaves them.
+    x, y, coefs, intercepts = make_problem()
+    y_bad = y.copy()
+    y_bad[505] = np.inf  # in the third block: inf - inf in (BP2)
+    order = np.arange(x.shape[0])
+    results = []
+    for epoch_fn in (sgd_epoch, straightforward_epoch):
+        c = [w.copy() for w in coefs]
+        b = [v.copy() for v in intercepts]
+        with np.errstate(invalid="raise"), pytest.raises(FloatingPointError):
+            epoch_fn(x, y_bad, order, 10, c, b, 0.5, "squared_error")
+        results.append(c + b)
+    for got, want in zip(*results):
+        assert_allclose(got, want, rtol=1e-10, atol=1e-10)
+
+
+@pytest.mark.parametrize(
+    "params",
+    [
+        dict(),
+        dict(loss="cross_entropy", momentum=0.9, nesterovs_momentum=True),
+        dict(loss="log_loss", alpha=1e-3, batch_size=32, shuffle=False),
+        dict(hidden_layer_sizes=(16, 8), class_weight="balanced"),
+    ],
+    ids=str,
+)
+def test_fit_pinned_to_the_straightforward_loop(monkeypatch, params):
+    X, y = load_digits(return_X_y=True)
+    X = X[:500] / 16.0
+    y = y[:500]
+    kwargs = dict(hidden_layer_sizes=(12,), max_iter=3, random_state=0, tol=0)
+    kwargs.update(params)
+    with pytest.warns(Warning):  # not converged in 3 epochs
+        fast = SigmoidMLPClassifier(**kwargs).fit(X, y)
+    monkeypatch.setattr(_network, "_can_buffer", lambda *args: False)
+    with pytest.warns(Warning):
+        slow = SigmoidMLPClassifier(**kwargs).fit(X, y)
+    for got, want in zip(
+        fast.coefs_ + fast.intercepts_, slow.coefs_ + slow.intercepts_
+    ):
+        assert_allclose(got, want, rtol=1e-10, atol=1e-10)
+    assert_allclose(fast.loss_curve_, slow.loss_curve_, rtol=1e-10)
+
+
+def test_fit_float32_end_to_end():
+    X, y = load_digits(return_X_y=True)
+    X = (X / 16.0).astype(np.float32)
+    clf = SigmoidMLPClassifier(max_iter=2, random_state=0)
+    with pytest.warns(Warning):
+        clf.fit(X, y)
+    params = itertools.chain(clf.coefs_, clf.intercepts_)
+    assert all(p.dtype == np.float32 for p in params)
+    assert clf.predict_proba(X).dtype == np.float32
+    assert 0 < clf.loss_ < 0.5  # a mean quadratic cost over 10 outputs
