@@ -35,9 +35,6 @@ from sklearn.utils.validation import (
 from . import _network, _persistence
 from ._callbacks import CallbackSupportMixin, FitTasks
 
-# Rows predicted at a time: bounds the working memory of predict_proba.
-_PREDICT_CHUNK = 4096
-
 
 class SigmoidMLPClassifier(CallbackSupportMixin, ClassifierMixin, BaseEstimator):
     """The sigmoid network of Nielsen's *Neural Networks and Deep Learning*.
@@ -686,16 +683,15 @@ class SigmoidMLPClassifier(CallbackSupportMixin, ClassifierMixin, BaseEstimator)
         return self._label_binarizer.y_type_.startswith("multilabel")
 
     def _forward(self, X):
-        # The output activations, computed in chunks of rows to bound memory.
+        # The output activations in the weights' dtype, computed by chunks of
+        # rows (each converted on its own) to bound the working memory.
         out = np.empty((X.shape[0], self.n_outputs_), dtype=self.coefs_[0].dtype)
         # A weighted input too large for the dtype saturates its sigmoid, the
         # right limit; only inf - inf, a NaN, cannot be given a value.
         with np.errstate(over="ignore", invalid="ignore"):
-            for start in range(0, X.shape[0], _PREDICT_CHUNK):
-                rows = slice(start, start + _PREDICT_CHUNK)
-                out[rows] = _network.feedforward(
-                    X[rows], self.coefs_, self.intercepts_, self.out_activation_
-                )
+            _network.feedforward_into(
+                out, X, self.coefs_, self.intercepts_, self.out_activation_
+            )
         if np.isnan(out).any():
             raise ValueError(
                 "The inputs are too large for the network's weights: its output "
@@ -714,7 +710,7 @@ class SigmoidMLPClassifier(CallbackSupportMixin, ClassifierMixin, BaseEstimator)
         )
         if sp.issparse(X):
             X = X.tocsr()
-        return X.astype(self.coefs_[0].dtype, copy=False)
+        return X
 
     def predict(self, X):
         """Predict the class whose output neuron has the highest activation.
@@ -804,6 +800,7 @@ class SigmoidMLPClassifier(CallbackSupportMixin, ClassifierMixin, BaseEstimator)
             raise ValueError(
                 f"layer must be in [{-n_hidden}, {n_hidden - 1}], got {layer}."
             )
+        X = X.astype(self.coefs_[0].dtype, copy=False)
         return _network.hidden_activations(X, self.coefs_, self.intercepts_)[layer]
 
     def __getstate__(self):

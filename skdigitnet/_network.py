@@ -11,10 +11,12 @@ book's ``w @ a + b`` for one column vector becomes ``a @ coefs[l] + b`` for a
 whole batch. ``intercepts[l]`` is the book's ``biases[l]`` as a 1-D array.
 """
 
+import functools
+
 import numpy as np
 from scipy.linalg import get_blas_funcs
 from scipy.special import expit, xlogy
-from threadpoolctl import threadpool_limits
+from threadpoolctl import ThreadpoolController
 
 
 def sigmoid(z, out=None):
@@ -149,6 +151,47 @@ def feedforward(a, coefs, intercepts, out_activation="logistic"):
     return OUT_ACTIVATIONS[out_activation](a @ w_out + b_out)
 
 
+# Rows that prediction takes through the network at a time: a chunk of 784
+# float32 inputs (1.5 MiB) stays in cache from the gather to the product, and
+# the working memory is a few chunks' worth whatever the number of rows.
+_PREDICT_ROWS = 512
+
+
+def feedforward_into(out, a, coefs, intercepts, out_activation="logistic"):
+    """Write :func:`feedforward` of the rows ``a`` into ``out``, by chunks.
+
+    ``a`` has shape ``(m, n_features)`` (dense or scipy sparse, any dtype),
+    ``out`` shape ``(m, n_out)``. Each chunk of ``_PREDICT_ROWS`` rows is
+    converted to ``out``'s dtype on its own, and its hidden activations go
+    through the same buffers, so that the working memory does not grow with
+    ``m``. Returns ``out``.
+    """
+    dtype = out.dtype
+    *hidden, (w_out, b_out) = zip(coefs, intercepts)
+    buffers = [np.empty((_PREDICT_ROWS, w.shape[1]), dtype) for w, _ in hidden]
+    with _one_blas_thread():
+        for start in range(0, a.shape[0], _PREDICT_ROWS):
+            rows = slice(start, start + _PREDICT_ROWS)
+            chunk = a[rows].astype(dtype, copy=False)
+            m = chunk.shape[0]
+            for (w, b), z in zip(hidden, buffers):
+                z = _dot(chunk, w, z[:m])
+                z += b
+                chunk = sigmoid(z, out=z)
+            z = _dot(chunk, w_out, out[rows])
+            z += b_out
+            OUT_ACTIVATIONS[out_activation](z, out=z)
+    return out
+
+
+def _dot(a, w, out):
+    # a @ w into out, for dense or sparse a.
+    if isinstance(a, np.ndarray):
+        return np.matmul(a, w, out=out)
+    out[...] = a @ w
+    return out
+
+
 def hidden_activations(a, coefs, intercepts):
     """Return the activations of every hidden layer for the input rows ``a``."""
     activations = []
@@ -279,13 +322,28 @@ def sgd_epoch(
     """
     args = (x, y, order, batch_size, coefs, intercepts, eta, cost, sample_weight)
     args += (alpha, velocities, momentum, nesterov)
-    # A step's matrix products are small: BLAS threads cost more to wake than
-    # they save, and the idle threads of numpy's and scipy's BLAS, called in
-    # turn, spin against each other.
-    with threadpool_limits(limits=1, user_api="blas"):
+    with _one_blas_thread():
         if _can_buffer(x, y, coefs, intercepts, sample_weight, velocities):
             return _sgd_epoch_buffered(*args)
         return _sgd_epoch_reference(*args)
+
+
+@functools.cache
+def _blas_controller():
+    return ThreadpoolController()
+
+
+def _one_blas_thread():
+    """Limit BLAS to one thread for the duration of a ``with`` block.
+
+    A training step's matrix products are small, so BLAS threads cost more
+    to wake than they save; and the idle threads of numpy's and of scipy's
+    BLAS, called in turn, spin against each other. On two busy cores a
+    100-100 network at batch 100 trained 70 times slower with the threads,
+    and prediction by chunks ran 1.4 (float32) to 2.6 (float64) times
+    slower.
+    """
+    return _blas_controller().limit(limits=1, user_api="blas")
 
 
 def _sgd_epoch_reference(

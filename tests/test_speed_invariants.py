@@ -237,3 +237,26 @@ def test_fit_float32_end_to_end():
     assert all(p.dtype == np.float32 for p in params)
     assert clf.predict_proba(X).dtype == np.float32
     assert 0 < clf.loss_ < 0.5  # a mean quadratic cost over 10 outputs
+
+
+@pytest.mark.parametrize("out_activation", ["logistic", "softmax"])
+@pytest.mark.parametrize("sizes", [(64, 10), (64, 16, 12, 10)], ids=str)
+@pytest.mark.parametrize("sparse", [False, True], ids=["dense", "sparse"])
+def test_chunked_prediction_equals_feedforward(out_activation, sizes, sparse):
+    x, _, coefs, intercepts = make_problem(n=1100, sizes=sizes)
+    want = _network.feedforward(x, coefs, intercepts, out_activation)
+    data = sp.csr_matrix(x) if sparse else x
+    out = np.empty_like(want)
+    got = _network.feedforward_into(out, data, coefs, intercepts, out_activation)
+    assert got is out
+    assert_allclose(got, want, rtol=1e-13, atol=1e-15)
+
+
+def test_chunked_prediction_converts_each_chunk_to_the_weights_dtype():
+    x, _, coefs, intercepts = make_problem(n=1100)
+    coefs32 = [w.astype(np.float32) for w in coefs]
+    intercepts32 = [b.astype(np.float32) for b in intercepts]
+    want = _network.feedforward(x.astype(np.float32), coefs32, intercepts32)
+    out = np.empty(want.shape, np.float32)
+    _network.feedforward_into(out, x, coefs32, intercepts32)
+    assert_allclose(out, want, rtol=1e-6)
