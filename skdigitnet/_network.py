@@ -11,7 +11,9 @@ book's ``w @ a + b`` for one column vector becomes ``a @ coefs[l] + b`` for a
 whole batch. ``intercepts[l]`` is the book's ``biases[l]`` as a 1-D array.
 """
 
+import contextlib
 import functools
+import threading
 
 import numpy as np
 from scipy.linalg import get_blas_funcs
@@ -333,6 +335,13 @@ def _blas_controller():
     return ThreadpoolController()
 
 
+# The BLAS limit is global to the process, so calls from several threads
+# share one: the first to enter sets it, the last to leave restores it.
+_blas_lock = threading.Lock()
+_blas_limit = {"users": 0, "limiter": None}
+
+
+@contextlib.contextmanager
 def _one_blas_thread():
     """Limit BLAS to one thread for the duration of a ``with`` block.
 
@@ -342,8 +351,22 @@ def _one_blas_thread():
     100-100 network at batch 100 trained 70 times slower with the threads,
     and prediction by chunks ran 1.4 (float32) to 2.6 (float64) times
     slower.
+
+    Concurrent blocks share the limit: each restoring the count it found on
+    entry would leave BLAS at one thread for good once two overlapped.
     """
-    return _blas_controller().limit(limits=1, user_api="blas")
+    with _blas_lock:
+        if _blas_limit["users"] == 0:
+            _blas_limit["limiter"] = _blas_controller().limit(limits=1, user_api="blas")
+        _blas_limit["users"] += 1
+    try:
+        yield
+    finally:
+        with _blas_lock:
+            _blas_limit["users"] -= 1
+            if _blas_limit["users"] == 0:
+                _blas_limit["limiter"].restore_original_limits()
+                _blas_limit["limiter"] = None
 
 
 def _sgd_epoch_reference(
