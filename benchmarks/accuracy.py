@@ -55,8 +55,10 @@ BOOK = dict(
 # at a constant rate: 0.1 beat 0.05 and 0.2; "log_loss" and "cross_entropy"
 # were even, as were Nesterov's momentum and plain momentum; (256, 128) and
 # alpha=5e-3 did slightly worse than (256,). A rate divided by 5 on each
-# plateau of the validation accuracy, and the best epoch kept, then add a
-# little over the 15-epoch runs within the time allowed.
+# plateau of the validation accuracy, and the best epoch kept, then took
+# (256,) from 0.889 to 0.895 in 40 epochs; 80 allowed gave the same best
+# epoch (the rate fell below 1e-6 after 63), and (512,) or (256, 128) with
+# this schedule did a little worse (0.892, 0.891).
 BEST = dict(
     hidden_layer_sizes=(256,),
     loss="log_loss",
