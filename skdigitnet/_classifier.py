@@ -26,6 +26,7 @@ from sklearn.utils.multiclass import (
     unique_labels,
 )
 from sklearn.utils.validation import (
+    _assert_all_finite,
     _check_sample_weight,
     check_is_fitted,
     column_or_1d,
@@ -684,13 +685,22 @@ class SigmoidMLPClassifier(CallbackSupportMixin, ClassifierMixin, BaseEstimator)
 
     def _forward(self, X):
         # The output activations in the weights' dtype, computed by chunks of
-        # rows (each converted on its own) to bound the working memory.
+        # rows (each converted on its own) to bound the working memory. Dense
+        # X is checked for NaN and infinity there, in the chunks that can
+        # hold one, rather than by a pass of its own over all of X.
         out = np.empty((X.shape[0], self.n_outputs_), dtype=self.coefs_[0].dtype)
+        check_rows = None
+        if not sp.issparse(X):
+            name = type(self).__name__
+
+            def check_rows(rows):
+                _assert_all_finite(rows, input_name="X", estimator_name=name)
+
         # A weighted input too large for the dtype saturates its sigmoid, the
         # right limit; only inf - inf, a NaN, cannot be given a value.
         with np.errstate(over="ignore", invalid="ignore"):
             _network.feedforward_into(
-                out, X, self.coefs_, self.intercepts_, self.out_activation_
+                out, X, self.coefs_, self.intercepts_, self.out_activation_, check_rows
             )
         if np.isnan(out).any():
             raise ValueError(
@@ -699,7 +709,8 @@ class SigmoidMLPClassifier(CallbackSupportMixin, ClassifierMixin, BaseEstimator)
             )
         return out
 
-    def _validate_predict_input(self, X):
+    def _validate_predict_input(self, X, ensure_all_finite=True):
+        # _forward checks dense X itself: predict and predict_proba pass False.
         check_is_fitted(self)
         X = validate_data(
             self,
@@ -707,6 +718,7 @@ class SigmoidMLPClassifier(CallbackSupportMixin, ClassifierMixin, BaseEstimator)
             accept_sparse=["csr", "csc"],
             dtype=(np.float64, np.float32),
             reset=False,
+            ensure_all_finite=ensure_all_finite or sp.issparse(X),
         )
         if sp.issparse(X):
             X = X.tocsr()
@@ -726,7 +738,7 @@ class SigmoidMLPClassifier(CallbackSupportMixin, ClassifierMixin, BaseEstimator)
             The predicted classes (a 0/1 indicator matrix for multilabel
             targets, each label predicted where its activation exceeds 0.5).
         """
-        out = self._forward(self._validate_predict_input(X))
+        out = self._forward(self._validate_predict_input(X, ensure_all_finite=False))
         if self._is_multilabel():
             return self._label_binarizer.inverse_transform(out)
         return self.classes_[out.argmax(axis=1)]
@@ -750,13 +762,13 @@ class SigmoidMLPClassifier(CallbackSupportMixin, ClassifierMixin, BaseEstimator)
             The normalised activations, in the order of ``classes_``, of the
             dtype of the weights.
         """
-        out = self._forward(self._validate_predict_input(X))
+        out = self._forward(self._validate_predict_input(X, ensure_all_finite=False))
         if self.out_activation_ == "logistic" and not self._is_multilabel():
             total = out.sum(axis=1, keepdims=True)
+            np.divide(out, total, out=out, where=total > 0)
             # Where every activation underflowed to 0, nothing tells the
             # classes apart: uniform, whose argmax is still the prediction.
-            uniform = np.full_like(out, 1 / out.shape[1])
-            out = np.divide(out, total, out=uniform, where=total > 0)
+            out[total[:, 0] == 0] = 1 / out.shape[1]
         return out
 
     def predict_log_proba(self, X):

@@ -12,8 +12,11 @@ whole batch. ``intercepts[l]`` is the book's ``biases[l]`` as a 1-D array.
 """
 
 import contextlib
+import contextvars
 import functools
+import itertools
 import threading
+from concurrent.futures import ThreadPoolExecutor
 
 import numpy as np
 from scipy.linalg import get_blas_funcs
@@ -157,9 +160,15 @@ def feedforward(a, coefs, intercepts, out_activation="logistic"):
 # float32 inputs (1.5 MiB) stays in cache from the gather to the product, and
 # the working memory is a few chunks' worth whatever the number of rows.
 _PREDICT_ROWS = 512
+# Rows per task when chunks are shared out among threads, and the most
+# threads, each of which holds a chunk (up to ~5 MiB with a dtype conversion).
+_TASK_ROWS = 8 * _PREDICT_ROWS
+_MAX_PREDICT_THREADS = 16
 
 
-def feedforward_into(out, a, coefs, intercepts, out_activation="logistic"):
+def feedforward_into(
+    out, a, coefs, intercepts, out_activation="logistic", check_rows=None
+):
     """Write :func:`feedforward` of the rows ``a`` into ``out``, by chunks.
 
     ``a`` has shape ``(m, n_features)`` (dense or scipy sparse, any dtype),
@@ -168,26 +177,61 @@ def feedforward_into(out, a, coefs, intercepts, out_activation="logistic"):
     through the same buffers, so that the working memory does not grow with
     ``m``. The sigmoid is :func:`_sigmoid_of_sum`'s, within a few units in
     the last place of :func:`sigmoid`'s. Returns ``out``.
+
+    Chunks are independent: as many threads as BLAS would use share them
+    out, each calling BLAS on one thread. Unlike BLAS's own threads, they
+    neither spin while idle nor wait for one another within a product, which
+    on a busy machine made a chunk's product 2 to 20 times slower.
+
+    ``check_rows``, if given, is called, in the calling thread once the
+    chunks are done, with the rows of ``a`` of each chunk whose first
+    weighted inputs are not all finite. They are not whenever a row holds a
+    NaN or an infinity, so that a check of ``a`` made there reads ``a`` once
+    in all, and only where it can fail.
     """
     dtype = out.dtype
     layers = [(w, -b.astype(dtype)) for w, b in zip(coefs, intercepts)]
-    *hidden, (w_out, minus_b_out) = layers
-    buffers = [np.empty((_PREDICT_ROWS, w.shape[1]), dtype) for w, _ in hidden]
+    last = len(layers) - 1
+
+    def forward(task):
+        # Returns the row slices of the chunks that check_rows must see.
+        buffers = [np.empty((_PREDICT_ROWS, w.shape[1]), dtype) for w, _ in layers[:-1]]
+        suspect = []
+        for start in range(task.start, task.stop, _PREDICT_ROWS):
+            rows = slice(start, min(start + _PREDICT_ROWS, task.stop))
+            chunk = a[rows].astype(dtype, copy=False)
+            m = chunk.shape[0]
+            for l, (w, minus_b) in enumerate(layers):  # noqa: E741
+                z = _dot(chunk, w, out[rows] if l == last else buffers[l][:m])
+                if l == 0 and check_rows is not None and not np.isfinite(z).all():
+                    suspect.append(rows)
+                if l < last or out_activation == "logistic":
+                    chunk = _sigmoid_of_sum(z, minus_b)
+                else:
+                    z -= minus_b
+                    OUT_ACTIVATIONS[out_activation](z, out=z)
+        return suspect
+
+    n_rows = a.shape[0]
+    tasks = [
+        slice(s, min(s + _TASK_ROWS, n_rows)) for s in range(0, n_rows, _TASK_ROWS)
+    ]
+    n_threads = min(len(tasks), _blas_threads(), _MAX_PREDICT_THREADS)
     # exp(-z) overflows to inf where z is very negative, and the sigmoid is
     # then 1 / inf, its right value 0.
     with _one_blas_thread(), np.errstate(over="ignore"):
-        for start in range(0, a.shape[0], _PREDICT_ROWS):
-            rows = slice(start, start + _PREDICT_ROWS)
-            chunk = a[rows].astype(dtype, copy=False)
-            m = chunk.shape[0]
-            for (w, minus_b), z in zip(hidden, buffers):
-                chunk = _sigmoid_of_sum(_dot(chunk, w, z[:m]), minus_b)
-            z = _dot(chunk, w_out, out[rows])
-            if out_activation == "logistic":
-                _sigmoid_of_sum(z, minus_b_out)
-            else:
-                z -= minus_b_out
-                OUT_ACTIVATIONS[out_activation](z, out=z)
+        if n_threads <= 1:
+            suspects = [forward(task) for task in tasks]
+        else:
+            # Each task runs in a copy of this context, errstate included.
+            with ThreadPoolExecutor(n_threads) as pool:
+                futures = [
+                    pool.submit(contextvars.copy_context().run, forward, task)
+                    for task in tasks
+                ]
+                suspects = [future.result() for future in futures]
+    for rows in itertools.chain.from_iterable(suspects):
+        check_rows(a[rows])
     return out
 
 
@@ -351,6 +395,12 @@ def sgd_epoch(
 @functools.cache
 def _blas_controller():
     return ThreadpoolController()
+
+
+def _blas_threads():
+    # The threads BLAS would use now: its own choice, or the user's limit.
+    blas = _blas_controller().select(user_api="blas").lib_controllers
+    return max((lib.num_threads for lib in blas), default=1)
 
 
 # The BLAS limit is global to the process, so calls from several threads

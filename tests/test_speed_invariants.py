@@ -260,3 +260,23 @@ def test_chunked_prediction_converts_each_chunk_to_the_weights_dtype():
     out = np.empty(want.shape, np.float32)
     _network.feedforward_into(out, x, coefs32, intercepts32)
     assert_allclose(out, want, rtol=1e-6)
+
+
+@pytest.mark.parametrize("bad", [np.nan, np.inf, -np.inf], ids=str)
+@pytest.mark.parametrize("row", [0, 4700, 9999])
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+def test_predict_checks_every_chunk_for_nan_and_inf(bad, row, dtype):
+    # The check of X is made in the forward pass, by chunks shared among
+    # threads: a NaN or infinity anywhere gives validate_data's error.
+    X, y = load_digits(return_X_y=True)
+    X = (X / 16.0).astype(dtype)
+    with pytest.warns(Warning):
+        clf = SigmoidMLPClassifier(max_iter=1, random_state=0).fit(X, y)
+    X_big = np.tile(X, (6, 1))[:10_000]
+    X_big[row, 3] = bad
+    match = "Input X contains NaN" if np.isnan(bad) else "Input X contains infinity"
+    for method in (clf.predict, clf.predict_proba, clf.predict_log_proba):
+        with pytest.raises(ValueError, match=match):
+            method(X_big)
+    with pytest.raises(ValueError, match=match):
+        clf.predict(sp.csr_matrix(X_big))
