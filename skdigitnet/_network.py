@@ -229,7 +229,11 @@ def feedforward_into(
                     pool.submit(contextvars.copy_context().run, forward, task)
                     for task in tasks
                 ]
-                suspects = [future.result() for future in futures]
+                try:
+                    suspects = [future.result() for future in futures]
+                finally:  # on an error or an interrupt, no more tasks start
+                    for future in futures:
+                        future.cancel()
     for rows in itertools.chain.from_iterable(suspects):
         check_rows(a[rows])
     return out
