@@ -15,8 +15,11 @@ import contextlib
 import contextvars
 import functools
 import itertools
+import statistics
 import threading
+import time
 from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
 
 import numpy as np
 from scipy.linalg import get_blas_funcs
@@ -239,6 +242,27 @@ def feedforward_into(
     return out
 
 
+# Hidden layers of at least this many activations per mini-batch take
+# _sigmoid_by_exp while training: below it, its extra calls cost more than
+# they save.
+_SIGMOID_BY_EXP_SIZE = 4096
+
+
+def _sigmoid_by_exp(z, out):
+    """Compute :func:`sigmoid` as ``1 / (1 + exp(-z))``, into ``out``.
+
+    Three times faster than ``scipy.special.expit`` on large arrays, within
+    a few units in the last place.
+    """
+    # exp(-z) overflows to inf where z is very negative; 1 / inf is then the
+    # sigmoid's right value, 0.
+    with np.errstate(over="ignore"):
+        np.negative(z, out=out)
+        np.exp(out, out=out)
+        out += 1
+        return np.reciprocal(out, out=out)
+
+
 def _sigmoid_of_sum(z, minus_b):
     """Compute ``sigmoid(z + b)`` in place, given ``-b``.
 
@@ -390,10 +414,12 @@ def sgd_epoch(
     """
     args = (x, y, order, batch_size, coefs, intercepts, eta, cost, sample_weight)
     args += (alpha, velocities, momentum, nesterov)
+    if not _can_buffer(x, y, coefs, intercepts, sample_weight, velocities):
+        with _one_blas_thread():
+            return _sgd_epoch_reference(*args)
+    n_threads = _step_threads(x.shape[1], min(batch_size, len(order)), coefs)
     with _one_blas_thread():
-        if _can_buffer(x, y, coefs, intercepts, sample_weight, velocities):
-            return _sgd_epoch_buffered(*args)
-        return _sgd_epoch_reference(*args)
+        return _sgd_epoch_buffered(*args, n_threads)
 
 
 @functools.cache
@@ -405,6 +431,48 @@ def _blas_threads():
     # The threads BLAS would use now: its own choice, or the user's limit.
     blas = _blas_controller().select(user_api="blas").lib_controllers
     return max((lib.num_threads for lib in blas), default=1)
+
+
+@functools.cache
+def _scipy_blas():
+    """Return the threadpoolctl controller of scipy's BLAS, or None.
+
+    scipy's wheels bring a BLAS of their own, apart from numpy's, in a
+    folder named after scipy; elsewhere the two share the only BLAS loaded.
+    None where neither tells which library scipy's ``gemm`` calls.
+    """
+    libs = _blas_controller().select(user_api="blas").lib_controllers
+
+    def in_scipy_folder(lib):
+        folders = Path(lib.filepath).parents
+        return any(f.name in ("scipy", "scipy.libs") for f in list(folders)[:2])
+
+    own = [lib for lib in libs if in_scipy_folder(lib)]
+    if len(own) == 1:
+        return own[0]
+    return libs[0] if len(libs) == 1 else None
+
+
+# A training step whose largest matrix product takes at least this many
+# multiply-adds may run its products on BLAS threads: a 784-100 layer at
+# batch 100 takes 8 million; at batch 10 a thread's share of a product
+# takes less time than waking the thread.
+_THREADED_PRODUCT = 2**21
+
+
+def _step_threads(n_features, batch_size, coefs):
+    """Return how many BLAS threads a training step's products may use.
+
+    One for small steps; else as many as scipy's BLAS would use now (its own
+    choice, or the user's limit, or one while another training or
+    prediction runs).
+    """
+    sizes = [n_features] + [w.shape[1] for w in coefs]
+    largest = max(batch_size * (n + 1) * k for n, k in itertools.pairwise(sizes))
+    blas = _scipy_blas()
+    if largest < _THREADED_PRODUCT or blas is None:
+        return 1
+    return blas.num_threads
 
 
 # The BLAS limit is global to the process, so calls from several threads
@@ -439,6 +507,81 @@ def _one_blas_thread():
             if _blas_limit["users"] == 0:
                 _blas_limit["limiter"].restore_original_limits()
                 _blas_limit["limiter"] = None
+
+
+class _ThreadChoice:
+    """Run each block of an epoch's steps on one BLAS thread or on ``n_threads``.
+
+    On an idle machine a large step's products run faster on BLAS threads;
+    on a busy one the threads, which spin while they wait, made training
+    several times slower. So this times the blocks, in rounds of
+    ``_ROUND_BLOCKS``, and runs each round with the choice whose last round
+    took the least time per row. The other choice gets a round now and then,
+    more rarely each time it loses, to notice when the machine changes.
+    Only scipy's BLAS, which takes the threaded products, gets the threads,
+    and only while no other training or prediction runs in the process.
+
+    ``block(n_rows)`` is a context manager around each block; ``close()``
+    puts scipy's BLAS back on one thread.
+    """
+
+    def __init__(self, n_threads):
+        self.choices = {n_threads, 1}
+        self.choice = n_threads
+        self.applied = 1  # within _one_blas_thread, BLAS starts on one thread
+        self.last = {}  # choice -> median seconds per row of its latest round
+        self.round = []  # seconds per row of this round's blocks
+        self.exploring = False
+        self.patience = 1  # rounds before the other choice gets one again
+        self.rounds_since = 0
+
+    @contextlib.contextmanager
+    def block(self, n_rows):
+        """Run the ``with`` block, of ``n_rows`` rows, on the current choice."""
+        if len(self.choices) == 1:
+            yield
+            return
+        with _blas_lock:  # the threads are the process's: only when alone
+            self._apply(self.choice if _blas_limit["users"] == 1 else 1)
+        tic = time.perf_counter()
+        yield
+        self.record((time.perf_counter() - tic) / n_rows)
+
+    def record(self, seconds_per_row):
+        """Note a block's time; after a round's worth, choose for the next."""
+        self.round.append(seconds_per_row)
+        if len(self.round) < _ROUND_BLOCKS:
+            return
+        self.last[self.choice] = statistics.median(self.round)
+        self.round = []
+        best = min(self.last, key=self.last.get)
+        if self.exploring:
+            won = best == self.choice
+            self.patience = 1 if won else min(2 * self.patience, _MAX_PATIENCE)
+            self.exploring = False
+        (other,) = self.choices - {best}
+        self.rounds_since += 1
+        if other not in self.last or self.rounds_since >= self.patience:
+            self.choice, self.exploring, self.rounds_since = other, True, 0
+        else:
+            self.choice = best
+
+    def close(self):
+        """Put scipy's BLAS back on one thread."""
+        with _blas_lock:
+            self._apply(1)
+
+    def _apply(self, n_threads):
+        # Under _blas_lock.
+        if n_threads != self.applied:
+            _scipy_blas().set_num_threads(n_threads)
+            self.applied = n_threads
+
+
+# Blocks per round of _ThreadChoice, and the most rounds between two tries of
+# the losing choice (about half a second at batch 100).
+_ROUND_BLOCKS = 4
+_MAX_PATIENCE = 128
 
 
 def _sgd_epoch_reference(
@@ -511,6 +654,7 @@ def _sgd_epoch_buffered(
     velocities,
     momentum,
     nesterov,
+    n_threads=1,
 ):
     """:func:`sgd_epoch` for dense arrays, with no allocation per mini-batch.
 
@@ -525,7 +669,10 @@ def _sgd_epoch_buffered(
       ``p -= (eta / m) * a.T @ delta``;
     - rows are gathered ``_BLOCK_ROWS`` or so at a time into the same
       buffers, each mini-batch being a slice of them, and the cost of a block
-      is evaluated once, from the output activations kept for it.
+      is evaluated once, from the output activations kept for it;
+    - every product but (BP2)'s goes through scipy's ``gemm``, whose BLAS
+      may take up to ``n_threads`` threads where that is faster (see
+      :class:`_ThreadChoice`); numpy's stays on one.
     """
     dtype = coefs[0].dtype
     n_layers = len(coefs)
@@ -538,10 +685,19 @@ def _sgd_epoch_buffered(
             _stack(v_w, v_b)
             for v_w, v_b in zip(velocities[:n_layers], velocities[n_layers:])
         ]
-    descend = _descent(
-        get_blas_funcs("gemm", dtype=dtype), params, velocity, alpha, momentum, nesterov
-    )
+    gemm = get_blas_funcs("gemm", dtype=dtype)
+    descend = _descent(gemm, params, velocity, alpha, momentum, nesterov)
     out_activation = OUT_ACTIVATIONS["softmax" if cost == "log_loss" else "logistic"]
+    sizes = [x.shape[1]] + [w.shape[1] for w in coefs]
+    hidden_sigmoid = [
+        _sigmoid_by_exp if batch_size * n >= _SIGMOID_BY_EXP_SIZE else sigmoid
+        for n in sizes[1:-1]
+    ]
+
+    def forward(l, a, z):  # noqa: E741
+        # z = a @ params[l] through scipy's gemm, which takes the threads: the
+        # transposes of C-ordered a and z are Fortran-ordered, as BLAS wants.
+        return gemm(1.0, params[l], a.T, 0.0, z.T, 1, 0, 1).T
 
     def step(x, y, out, sample_weight, buffers):
         # update_mini_batch on the rows x, which end in their column of ones;
@@ -549,8 +705,8 @@ def _sgd_epoch_buffered(
         inputs, hidden, zs, deltas = buffers
         inputs[0] = x
         for l in range(n_layers - 1):  # noqa: E741 (the book's l)
-            sigmoid(np.matmul(inputs[l], params[l], out=zs[l]), out=hidden[l + 1])
-        out_activation(np.matmul(inputs[-1], params[-1], out=zs[-1]), out=out)
+            hidden_sigmoid[l](forward(l, inputs[l], zs[l]), out=hidden[l + 1])
+        out_activation(forward(-1, inputs[-1], zs[-1]), out=out)
 
         delta = output_delta(out, y, cost, out=deltas[-1])
         m = x.shape[0]
@@ -577,32 +733,36 @@ def _sgd_epoch_buffered(
     sw_block = None
     if sample_weight is not None:
         sw_block = np.empty(block_rows, sample_weight.dtype)
-    sizes = [x.shape[1]] + [w.shape[1] for w in coefs]
     full = _step_buffers(sizes, batch_size, dtype)
+    threads = _ThreadChoice(n_threads)
 
     cost_sum = 0.0
     try:
         for start in range(0, len(order), block_rows):
             rows = order[start : start + block_rows]
             n = len(rows)
-            np.take(x, rows, axis=0, out=x_block[:n, :-1])
-            np.take(y, rows, axis=0, out=y_block[:n])
-            if sw_block is not None:
-                np.take(sample_weight, rows, out=sw_block[:n])
-            for k in range(0, n, batch_size):
-                m = min(batch_size, n - k)
-                batch = slice(k, k + m)
-                step(
-                    x_block[batch],
-                    y_block[batch],
-                    out_block[batch],
-                    None if sw_block is None else sw_block[batch],
-                    full if m == batch_size else _head(full, m),
+            with threads.block(n):
+                np.take(x, rows, axis=0, out=x_block[:n, :-1])
+                np.take(y, rows, axis=0, out=y_block[:n])
+                if sw_block is not None:
+                    np.take(sample_weight, rows, out=sw_block[:n])
+                for k in range(0, n, batch_size):
+                    m = min(batch_size, n - k)
+                    batch = slice(k, k + m)
+                    step(
+                        x_block[batch],
+                        y_block[batch],
+                        out_block[batch],
+                        None if sw_block is None else sw_block[batch],
+                        full if m == batch_size else _head(full, m),
+                    )
+                cost_sum += COSTS[cost](
+                    y_block[:n],
+                    out_block[:n],
+                    None if sw_block is None else sw_block[:n],
                 )
-            cost_sum += COSTS[cost](
-                y_block[:n], out_block[:n], None if sw_block is None else sw_block[:n]
-            )
     finally:
+        threads.close()
         _unstack(params, coefs, intercepts)
         if velocities is not None:
             _unstack(velocity, velocities[:n_layers], velocities[n_layers:])

@@ -227,6 +227,87 @@ def test_fit_pinned_to_the_straightforward_loop(monkeypatch, params):
     assert_allclose(fast.loss_curve_, slow.loss_curve_, rtol=1e-10)
 
 
+def large_problem(cost, n=1000, sizes=(784, 64, 10), seed=0):
+    """Random data big enough that BLAS threads each product of a step."""
+    rng = np.random.default_rng(seed)
+    x = rng.random((n, sizes[0]))
+    y = np.eye(sizes[-1])[rng.integers(0, sizes[-1], n)]
+    coefs, intercepts = init_params(
+        list(sizes), np.random.RandomState(seed), weight_init="scaled"
+    )
+    return x, y, coefs, intercepts
+
+
+@pytest.fixture
+def threaded_steps(monkeypatch):
+    """Steps on two BLAS threads where that is faster, whatever the machine."""
+    monkeypatch.setattr(_network, "_step_threads", lambda *args: 2)
+    monkeypatch.setattr(_network, "_ROUND_BLOCKS", 1)  # a new choice each block
+    monkeypatch.setattr(_network, "_SIGMOID_BY_EXP_SIZE", 0)
+    calls = []
+    apply = _network._ThreadChoice._apply
+
+    def record(choice, n_threads):
+        calls.append(n_threads)
+        apply(choice, n_threads)
+
+    monkeypatch.setattr(_network._ThreadChoice, "_apply", record)
+    return calls
+
+
+@pytest.mark.parametrize("cost", COST_NAMES)
+@pytest.mark.parametrize("rule", ["plain", "nesterov", "alpha, momentum"])
+def test_threaded_steps_pinned(threaded_steps, cost, rule):
+    # 1000 rows in batches of 100: blocks of 200 rows, five per epoch, each
+    # round of one block taking one BLAS thread or two as _ThreadChoice says.
+    threads_before = [i["num_threads"] for i in threadpool_info()]
+    x, y, coefs, intercepts = large_problem(cost)
+    fast, slow = train_both(x, y, coefs, intercepts, 100, cost, True, **RULES[rule])
+    assert_same_training(fast, slow)
+    # Both choices were taken, and the epoch left BLAS as it found it.
+    assert threaded_steps[:2] == [2, 1] and threaded_steps[-1] == 1
+    assert [i["num_threads"] for i in threadpool_info()] == threads_before
+
+
+def test_no_blas_threads_while_another_call_runs(threaded_steps):
+    x, y, coefs, intercepts = large_problem("squared_error")
+    order = np.arange(x.shape[0])
+    with _network._one_blas_thread():  # as a prediction in another thread
+        sgd_epoch(x, y, order, 100, coefs, intercepts, 0.5)
+    assert threaded_steps and 2 not in threaded_steps
+
+
+def run_rounds(choice, seconds_per_row, n_rounds):
+    """Feed a _ThreadChoice rounds timed by seconds_per_row[n_threads]."""
+    taken = []
+    for _ in range(n_rounds):
+        taken.append(choice.choice)
+        for _ in range(_network._ROUND_BLOCKS):
+            choice.record(seconds_per_row[choice.choice])
+    return taken
+
+
+@pytest.mark.parametrize("faster", [1, 2])
+def test_thread_choice_keeps_to_the_faster(faster):
+    choice = _network._ThreadChoice(2)
+    times = {faster: 1.0, 3 - faster: 1.5}
+    taken = run_rounds(choice, times, 1000)
+    assert taken[:2] == [2, 1]  # each is tried first
+    # The slower choice is tried again more and more rarely: 1, 2, 4, ...
+    # rounds apart, at most _MAX_PATIENCE.
+    assert taken.count(3 - faster) <= 2 + 7 + 1000 // _network._MAX_PATIENCE
+    assert taken[-_network._MAX_PATIENCE :].count(3 - faster) == 1
+
+
+def test_thread_choice_follows_a_change_of_load():
+    # Threads pay until the machine gets busy: then one thread is faster.
+    choice = _network._ThreadChoice(2)
+    taken = run_rounds(choice, {2: 1.0, 1: 1.5}, 500)
+    assert taken[-1] == 2
+    taken = run_rounds(choice, {2: 3.0, 1: 2.0}, 500)
+    assert taken[1:].count(2) <= 9  # the next round sees it, then 1, 2, 4, ...
+
+
 def test_fit_float32_end_to_end():
     X, y = load_digits(return_X_y=True)
     X = (X / 16.0).astype(np.float32)
