@@ -15,6 +15,8 @@ import contextlib
 import contextvars
 import functools
 import itertools
+import math
+import os
 import statistics
 import threading
 import time
@@ -514,57 +516,72 @@ class _ThreadChoice:
 
     On an idle machine a large step's products run faster on BLAS threads;
     on a busy one the threads, which spin while they wait, made training
-    several times slower. So this times the blocks, in rounds of
-    ``_ROUND_BLOCKS``, and runs each round with the choice whose last round
-    took the least time per row. The other choice gets a round now and then,
-    more rarely each time it loses, to notice when the machine changes.
-    Only scipy's BLAS, which takes the threaded products, gets the threads,
-    and only while no other training or prediction runs in the process.
+    several times slower, and slowed the other work too. So the threads
+    are tried only while other processes leave the cores they need idle
+    (see :class:`_OtherWork`), and kept only while they are faster: this
+    times the blocks, in rounds of ``_ROUND_BLOCKS``, and runs each round
+    with the choice whose last round took the least time per row. The other
+    choice gets a round again after a wait that doubles, up to ``_MAX_WAIT``
+    seconds, each time it loses. Only scipy's BLAS, which takes the threaded
+    products, gets the threads, and only while no other training or
+    prediction runs in the process.
 
+    One instance serves all the epochs of one shape of problem (see
+    :func:`_thread_choice`), so that what it learnt outlasts an epoch.
     ``block(n_rows)`` is a context manager around each block; ``close()``
     puts scipy's BLAS back on one thread.
     """
 
     def __init__(self, n_threads):
-        self.choices = {n_threads, 1}
-        self.choice = n_threads
+        self.n_threads = n_threads
+        self.choice = 1  # the threads get the second round
         self.applied = 1  # within _one_blas_thread, BLAS starts on one thread
-        self.last = {}  # choice -> median seconds per row of its latest round
+        self.last = {}  # choice -> mean seconds per row of its latest round
         self.round = []  # seconds per row of this round's blocks
         self.exploring = False
-        self.patience = 1  # rounds before the other choice gets one again
-        self.rounds_since = 0
+        self.wait = _MIN_WAIT  # seconds before the losing choice gets a round
+        self.next_try = 0.0
+        self.other_work = _OtherWork()
 
     @contextlib.contextmanager
     def block(self, n_rows):
         """Run the ``with`` block, of ``n_rows`` rows, on the current choice."""
-        if len(self.choices) == 1:
+        if self.n_threads == 1:
             yield
             return
         with _blas_lock:  # the threads are the process's: only when alone
             self._apply(self.choice if _blas_limit["users"] == 1 else 1)
         tic = time.perf_counter()
         yield
-        self.record((time.perf_counter() - tic) / n_rows)
+        toc = time.perf_counter()
+        self.record((toc - tic) / n_rows, toc)
 
-    def record(self, seconds_per_row):
+    def record(self, seconds_per_row, now):
         """Note a block's time; after a round's worth, choose for the next."""
         self.round.append(seconds_per_row)
-        if len(self.round) < _ROUND_BLOCKS:
+        # A block twice as slow as the other choice's last round ends the round
+        # at once: on a busy machine, a block on threads took 80 times longer.
+        other = self.n_threads if self.choice == 1 else 1
+        slow = seconds_per_row > 2 * self.last.get(other, math.inf)
+        if len(self.round) < _ROUND_BLOCKS and not slow:
             return
-        self.last[self.choice] = statistics.median(self.round)
+        # The mean, not the median: the cost of threads on a busy machine is
+        # in the few blocks that wait for a thread put off by the system.
+        self.last[self.choice] = statistics.fmean(self.round)
         self.round = []
         best = min(self.last, key=self.last.get)
         if self.exploring:
             won = best == self.choice
-            self.patience = 1 if won else min(2 * self.patience, _MAX_PATIENCE)
+            self.wait = _MIN_WAIT if won else min(2 * self.wait, _MAX_WAIT)
+            self.next_try = now + self.wait
             self.exploring = False
-        (other,) = self.choices - {best}
-        self.rounds_since += 1
-        if other not in self.last or self.rounds_since >= self.patience:
-            self.choice, self.exploring, self.rounds_since = other, True, 0
+        other = self.n_threads if best == 1 else 1
+        if other not in self.last or now >= self.next_try:
+            self.choice, self.exploring = other, True
         else:
             self.choice = best
+        if self.choice > 1 and not self.other_work.leaves(self.choice - 1, now):
+            self.choice, self.exploring = 1, False
 
     def close(self):
         """Put scipy's BLAS back on one thread."""
@@ -578,10 +595,76 @@ class _ThreadChoice:
             self.applied = n_threads
 
 
-# Blocks per round of _ThreadChoice, and the most rounds between two tries of
-# the losing choice (about half a second at batch 100).
+class _OtherWork:
+    """How many cores other processes have kept busy lately.
+
+    From the machine's busy time in ``/proc/stat`` less this process's own,
+    over windows of at least ``_CPU_WINDOW`` seconds; none are idle until
+    the first window is over. Where there is no ``/proc/stat``, the cores
+    are taken to be idle, and only the timing of :class:`_ThreadChoice`
+    tells.
+    """
+
+    def __init__(self):
+        self.mark = (time.perf_counter(), _busy_seconds(), time.process_time())
+        self.cores = math.inf if self.mark[1] is not None else 0.0
+
+    def leaves(self, n_cores, now):
+        """Whether, lately, ``n_cores`` cores were left idle besides this one's."""
+        start, busy, own = self.mark
+        if now - start >= _CPU_WINDOW:
+            self.mark = (now, _busy_seconds(), time.process_time())
+            if busy is not None and self.mark[1] is not None:
+                others = (self.mark[1] - busy) - (self.mark[2] - own)
+                self.cores = others / (now - start)
+        idle = (os.cpu_count() or 1) - 1 - self.cores
+        return idle >= n_cores - 0.5
+
+
+def _busy_seconds():
+    # CPU seconds of all processes since boot, counting time stolen by a
+    # hypervisor as busy, or None where /proc/stat cannot tell.
+    try:
+        with open("/proc/stat", "rb") as f:
+            ticks = [int(t) for t in f.readline().split()[1:9]]
+    except (OSError, ValueError):
+        return None
+    user, nice, system, idle, iowait, irq, softirq, steal = ticks
+    busy = user + nice + system + irq + softirq + steal
+    return busy / os.sysconf("SC_CLK_TCK")
+
+
+# Blocks per round of _ThreadChoice; the least and the most seconds before a
+# losing choice gets another round; and the seconds over which _OtherWork
+# measures (/proc/stat counts in hundredths of a second).
 _ROUND_BLOCKS = 4
-_MAX_PATIENCE = 128
+_MIN_WAIT = 0.25
+_MAX_WAIT = 30.0
+_CPU_WINDOW = 0.2
+
+# The _ThreadChoice of each shape of problem lately trained, and how many
+# shapes to remember.
+_thread_choices = {}
+_MAX_THREAD_CHOICES = 32
+
+
+@contextlib.contextmanager
+def _thread_choice(key, n_threads):
+    """Lend the :class:`_ThreadChoice` kept for ``key`` for a ``with`` block.
+
+    While lent it is out of the store, so that two epochs of the same shape
+    running at once each have one of their own.
+    """
+    with _blas_lock:
+        choice = _thread_choices.pop(key, None) or _ThreadChoice(n_threads)
+    try:
+        yield choice
+    finally:
+        choice.close()
+        with _blas_lock:
+            _thread_choices[key] = choice
+            if len(_thread_choices) > _MAX_THREAD_CHOICES:
+                del _thread_choices[next(iter(_thread_choices))]
 
 
 def _sgd_epoch_reference(
@@ -734,35 +817,36 @@ def _sgd_epoch_buffered(
     if sample_weight is not None:
         sw_block = np.empty(block_rows, sample_weight.dtype)
     full = _step_buffers(sizes, batch_size, dtype)
-    threads = _ThreadChoice(n_threads)
+    shape = (dtype.str, batch_size, tuple(sizes), n_threads)
+
+    def train_block(rows):
+        # The steps over the rows x[rows], gathered; returns their summed cost.
+        n = len(rows)
+        np.take(x, rows, axis=0, out=x_block[:n, :-1])
+        np.take(y, rows, axis=0, out=y_block[:n])
+        if sw_block is not None:
+            np.take(sample_weight, rows, out=sw_block[:n])
+        for k in range(0, n, batch_size):
+            m = min(batch_size, n - k)
+            batch = slice(k, k + m)
+            step(
+                x_block[batch],
+                y_block[batch],
+                out_block[batch],
+                None if sw_block is None else sw_block[batch],
+                full if m == batch_size else _head(full, m),
+            )
+        sw = None if sw_block is None else sw_block[:n]
+        return COSTS[cost](y_block[:n], out_block[:n], sw)
 
     cost_sum = 0.0
     try:
-        for start in range(0, len(order), block_rows):
-            rows = order[start : start + block_rows]
-            n = len(rows)
-            with threads.block(n):
-                np.take(x, rows, axis=0, out=x_block[:n, :-1])
-                np.take(y, rows, axis=0, out=y_block[:n])
-                if sw_block is not None:
-                    np.take(sample_weight, rows, out=sw_block[:n])
-                for k in range(0, n, batch_size):
-                    m = min(batch_size, n - k)
-                    batch = slice(k, k + m)
-                    step(
-                        x_block[batch],
-                        y_block[batch],
-                        out_block[batch],
-                        None if sw_block is None else sw_block[batch],
-                        full if m == batch_size else _head(full, m),
-                    )
-                cost_sum += COSTS[cost](
-                    y_block[:n],
-                    out_block[:n],
-                    None if sw_block is None else sw_block[:n],
-                )
+        with _thread_choice(shape, n_threads) as threads:
+            for start in range(0, len(order), block_rows):
+                rows = order[start : start + block_rows]
+                with threads.block(len(rows)):
+                    cost_sum += train_block(rows)
     finally:
-        threads.close()
         _unstack(params, coefs, intercepts)
         if velocities is not None:
             _unstack(velocity, velocities[:n_layers], velocities[n_layers:])

@@ -7,6 +7,7 @@ weights, after a few epochs, to those of a plain loop over
 """
 
 import itertools
+import time
 
 import numpy as np
 import pytest
@@ -239,10 +240,18 @@ def large_problem(cost, n=1000, sizes=(784, 64, 10), seed=0):
 
 
 @pytest.fixture
-def threaded_steps(monkeypatch):
-    """Steps on two BLAS threads where that is faster, whatever the machine."""
+def idle_machine(monkeypatch):
+    """A machine whose other processes leave every core idle, with no history."""
+    monkeypatch.setattr(_network._OtherWork, "leaves", lambda *args: True)
+    monkeypatch.setattr(_network, "_thread_choices", {})
+
+
+@pytest.fixture
+def threaded_steps(monkeypatch, idle_machine):
+    """Steps that may take two BLAS threads, whatever the machine; their calls."""
     monkeypatch.setattr(_network, "_step_threads", lambda *args: 2)
     monkeypatch.setattr(_network, "_ROUND_BLOCKS", 1)  # a new choice each block
+    monkeypatch.setattr(_network, "_MIN_WAIT", 0.0)  # and either may come next
     monkeypatch.setattr(_network, "_SIGMOID_BY_EXP_SIZE", 0)
     calls = []
     apply = _network._ThreadChoice._apply
@@ -259,13 +268,13 @@ def threaded_steps(monkeypatch):
 @pytest.mark.parametrize("rule", ["plain", "nesterov", "alpha, momentum"])
 def test_threaded_steps_pinned(threaded_steps, cost, rule):
     # 1000 rows in batches of 100: blocks of 200 rows, five per epoch, each
-    # round of one block taking one BLAS thread or two as _ThreadChoice says.
+    # block a round on one BLAS thread or two, as _ThreadChoice says.
     threads_before = [i["num_threads"] for i in threadpool_info()]
     x, y, coefs, intercepts = large_problem(cost)
     fast, slow = train_both(x, y, coefs, intercepts, 100, cost, True, **RULES[rule])
     assert_same_training(fast, slow)
-    # Both choices were taken, and the epoch left BLAS as it found it.
-    assert threaded_steps[:2] == [2, 1] and threaded_steps[-1] == 1
+    # Both choices were taken, and the epochs left BLAS as they found it.
+    assert threaded_steps[:2] == [1, 2] and threaded_steps[-1] == 1
     assert [i["num_threads"] for i in threadpool_info()] == threads_before
 
 
@@ -277,35 +286,86 @@ def test_no_blas_threads_while_another_call_runs(threaded_steps):
     assert threaded_steps and 2 not in threaded_steps
 
 
-def run_rounds(choice, seconds_per_row, n_rounds):
-    """Feed a _ThreadChoice rounds timed by seconds_per_row[n_threads]."""
-    taken = []
+def run_rounds(choice, seconds_per_row, n_rounds, clock, block_seconds=0.0025):
+    """Feed a _ThreadChoice rounds timed by seconds_per_row[n_threads].
+
+    Returns the choice of each round and the number of blocks fed in all.
+    """
+    taken, n_blocks = [], 0
     for _ in range(n_rounds):
         taken.append(choice.choice)
-        for _ in range(_network._ROUND_BLOCKS):
-            choice.record(seconds_per_row[choice.choice])
-    return taken
+        while True:
+            clock[0] += block_seconds
+            choice.record(seconds_per_row[choice.choice], clock[0])
+            n_blocks += 1
+            if not choice.round:  # the round is over
+                break
+    return taken, n_blocks
 
 
 @pytest.mark.parametrize("faster", [1, 2])
-def test_thread_choice_keeps_to_the_faster(faster):
+def test_thread_choice_keeps_to_the_faster(idle_machine, faster):
     choice = _network._ThreadChoice(2)
-    times = {faster: 1.0, 3 - faster: 1.5}
-    taken = run_rounds(choice, times, 1000)
-    assert taken[:2] == [2, 1]  # each is tried first
-    # The slower choice is tried again more and more rarely: 1, 2, 4, ...
-    # rounds apart, at most _MAX_PATIENCE.
-    assert taken.count(3 - faster) <= 2 + 7 + 1000 // _network._MAX_PATIENCE
-    assert taken[-_network._MAX_PATIENCE :].count(3 - faster) == 1
+    slower = 3 - faster
+    # 6000 rounds of 4 blocks of 2.5 ms: a minute.
+    taken, _ = run_rounds(choice, {faster: 1.0, slower: 1.5}, 6000, clock=[0.0])
+    assert taken[:2] == [1, 2]  # each is tried first
+    # Then the slower gets a round after waits that double, up to _MAX_WAIT:
+    # 1, 2, 4, 8 and 16 s (100 rounds a second) before the last try.
+    tries = [k for k, n in enumerate(taken) if n == slower and k > 1]
+    assert len(tries) == 6 + (faster == 2)  # after a win, the wait is 0.25 s
+    assert_allclose(np.diff(tries)[-5:] / 100, [1, 2, 4, 8, 16], atol=0.03)
+    assert taken[-1] == faster
 
 
-def test_thread_choice_follows_a_change_of_load():
-    # Threads pay until the machine gets busy: then one thread is faster.
+def test_thread_choice_follows_a_change_of_load(idle_machine):
+    # Threads pay until the machine gets busy: then one thread is faster,
+    # and a block on threads more than twice as slow ends its round at once.
     choice = _network._ThreadChoice(2)
-    taken = run_rounds(choice, {2: 1.0, 1: 1.5}, 500)
+    clock = [0.0]
+    taken, _ = run_rounds(choice, {2: 1.0, 1: 1.5}, 500, clock)
     assert taken[-1] == 2
-    taken = run_rounds(choice, {2: 3.0, 1: 2.0}, 500)
-    assert taken[1:].count(2) <= 9  # the next round sees it, then 1, 2, 4, ...
+    taken, n_blocks = run_rounds(choice, {2: 5.0, 1: 2.0}, 500, clock)
+    assert taken[0] == 2 and set(taken[1:200]) == {1}
+    assert taken.count(2) == 2  # and once more, three seconds later
+    assert n_blocks == 498 * _network._ROUND_BLOCKS + 2
+
+
+def test_no_threads_while_other_processes_keep_the_cores_busy(monkeypatch):
+    # Another process keeps one of two cores busy: the threads never get a
+    # round, however fast they would be.
+    monkeypatch.setattr(_network.os, "cpu_count", lambda: 2)
+    clock = [0.0]
+    monkeypatch.setattr(_network, "_busy_seconds", lambda: 1000 + 1.5 * clock[0])
+    monkeypatch.setattr(_network.time, "process_time", lambda: 0.5 * clock[0])
+    monkeypatch.setattr(_network.time, "perf_counter", lambda: clock[0])
+    choice = _network._ThreadChoice(2)
+    taken, _ = run_rounds(choice, {2: 0.1, 1: 1.0}, 1000, clock)
+    assert set(taken) == {1}
+    # Once the other process is done, they do.
+    monkeypatch.setattr(_network, "_busy_seconds", lambda: 1000 + 0.5 * clock[0])
+    taken, _ = run_rounds(choice, {2: 0.1, 1: 1.0}, 1000, clock)
+    assert taken[-1] == 2
+
+
+@pytest.mark.parametrize("others, idle", [(0.0, True), (0.4, True), (0.6, False)])
+def test_other_work_counts_the_cores_others_keep_busy(monkeypatch, others, idle):
+    monkeypatch.setattr(_network.os, "cpu_count", lambda: 2)
+    clock = [0.0]
+    monkeypatch.setattr(_network, "_busy_seconds", lambda: (1 + others) * clock[0])
+    monkeypatch.setattr(_network.time, "process_time", lambda: clock[0])
+    monkeypatch.setattr(_network.time, "perf_counter", lambda: clock[0])
+    other_work = _network._OtherWork()
+    assert not other_work.leaves(1, clock[0])  # nothing measured yet
+    clock[0] = 1.0
+    assert other_work.leaves(1, clock[0]) == idle
+
+
+def test_other_work_without_proc_stat(monkeypatch):
+    # Where the machine does not tell, the cores count as idle, and the
+    # timing alone decides.
+    monkeypatch.setattr(_network, "_busy_seconds", lambda: None)
+    assert _network._OtherWork().leaves(1, time.perf_counter())
 
 
 def test_fit_float32_end_to_end():
