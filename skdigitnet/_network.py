@@ -537,11 +537,13 @@ class _ThreadChoice:
         self.choice = 1  # the threads get the second round
         self.applied = 1  # within _one_blas_thread, BLAS starts on one thread
         self.last = {}  # choice -> mean seconds per row of its latest round
+        self.best = None  # the choice with the least of those
         self.round = []  # seconds per row of this round's blocks
         self.exploring = False
-        self.wait = _MIN_WAIT  # seconds before the losing choice gets a round
+        self.wait = 0.0  # seconds before the losing choice gets a round
         self.next_try = 0.0
         self.other_work = _OtherWork()
+        self.cold = True  # until the first block of each epoch is done
 
     @contextlib.contextmanager
     def block(self, n_rows):
@@ -554,15 +556,20 @@ class _ThreadChoice:
         tic = time.perf_counter()
         yield
         toc = time.perf_counter()
-        self.record((toc - tic) / n_rows, toc)
+        if self.cold:  # the first block of an epoch wakes the threads up
+            self.cold = False
+        else:
+            self.record((toc - tic) / n_rows, toc)
 
     def record(self, seconds_per_row, now):
         """Note a block's time; after a round's worth, choose for the next."""
         self.round.append(seconds_per_row)
-        # A block twice as slow as the other choice's last round ends the round
-        # at once: on a busy machine, a block on threads took 80 times longer.
+        # Two blocks in a row twice as slow as the other choice's last round
+        # end the round: on a busy machine, a block on threads took 80 times
+        # longer.
         other = self.n_threads if self.choice == 1 else 1
-        slow = seconds_per_row > 2 * self.last.get(other, math.inf)
+        limit = 2 * self.last.get(other, math.inf)
+        slow = len(self.round) >= 2 and min(self.round[-2:]) > limit
         if len(self.round) < _ROUND_BLOCKS and not slow:
             return
         # The mean, not the median: the cost of threads on a busy machine is
@@ -570,11 +577,15 @@ class _ThreadChoice:
         self.last[self.choice] = statistics.fmean(self.round)
         self.round = []
         best = min(self.last, key=self.last.get)
-        if self.exploring:
-            won = best == self.choice
-            self.wait = _MIN_WAIT if won else min(2 * self.wait, _MAX_WAIT)
+        if best != self.best:
+            # The one that lost the lead, maybe to a round of bad luck, gets
+            # the next round.
+            self.best, self.wait, self.next_try = best, 0.0, now
+        elif self.exploring:
+            # The one tried lost again: it waits twice as long as before.
+            self.wait = min(max(2 * self.wait, _MIN_WAIT), _MAX_WAIT)
             self.next_try = now + self.wait
-            self.exploring = False
+        self.exploring = False
         other = self.n_threads if best == 1 else 1
         if other not in self.last or now >= self.next_try:
             self.choice, self.exploring = other, True
@@ -657,6 +668,7 @@ def _thread_choice(key, n_threads):
     """
     with _blas_lock:
         choice = _thread_choices.pop(key, None) or _ThreadChoice(n_threads)
+    choice.cold = True
     try:
         yield choice
     finally:
