@@ -15,7 +15,7 @@ untimed ``partial_fit`` call (one epoch), then the contenders take turns,
 epoch by epoch, so that drift of the machine hits all of them alike. The
 report gives the median (min-max) seconds per epoch, the ratios, the
 prediction throughput of ``predict_proba`` on all training rows (median of
-3), the peak memory that tracemalloc sees during one ``partial_fit``, and the
+5), the peak memory that tracemalloc sees during one ``partial_fit``, and the
 rate of a large matrix product, timed in the same turns, from which follows
 the arithmetic-only time of an epoch: ``6 * n_samples * n_weights``
 floating-point operations (forward and backward pass) at that rate.
@@ -268,12 +268,16 @@ def time_epochs(contenders, n_epochs, label):
     return times
 
 
-def time_predict(contenders, n_rows, repeats=3):
+PREDICT_REPEATS = 5
+
+
+def time_predict(contenders, n_rows, repeats=PREDICT_REPEATS):
     """Median rows per second of each contender's ``predict_proba``."""
     predictors = [c for c in contenders if c.predict]
     times = {c.name: [] for c in predictors}
-    for _ in range(repeats):
-        for c in predictors:
+    for r in range(repeats):
+        k = r % len(predictors)  # rotate who goes first
+        for c in predictors[k:] + predictors[:k]:
             times[c.name].append(timed(c.predict))
     return {name: n_rows / statistics.median(t) for name, t in times.items()}
 
@@ -385,7 +389,8 @@ def report(args, source, n_samples, rows, elapsed, load_at_start):
         "",
         *training_table(rows),
         "",
-        f"Prediction: `predict_proba` on all {n_samples:,} rows, median of 3. "
+        f"Prediction: `predict_proba` on all {n_samples:,} rows, median of "
+        f"{PREDICT_REPEATS}, contenders taking turns. "
         "Fit peak: tracemalloc's peak during one `partial_fit` "
         f"(X itself, {n_samples * 784 * 8 / 2**20:.0f} MiB in float64, not counted).",
         "",

@@ -167,7 +167,7 @@ def feedforward(a, coefs, intercepts, out_activation="logistic"):
 _PREDICT_ROWS = 512
 # Rows per task when chunks are shared out among threads, and the most
 # threads, each of which holds a chunk (up to ~5 MiB with a dtype conversion).
-_TASK_ROWS = 8 * _PREDICT_ROWS
+_TASK_ROWS = 4 * _PREDICT_ROWS
 _MAX_PREDICT_THREADS = 16
 
 
