@@ -487,12 +487,13 @@ _blas_limit = {"users": 0, "limiter": None}
 def _one_blas_thread():
     """Limit BLAS to one thread for the duration of a ``with`` block.
 
-    A training step's matrix products are small, so BLAS threads cost more
-    to wake than they save; and the idle threads of numpy's and of scipy's
-    BLAS, called in turn, spin against each other. On two busy cores a
-    100-100 network at batch 100 trained 70 times slower with the threads,
-    and prediction by chunks ran 1.4 (float32) to 2.6 (float64) times
-    slower.
+    A small training step's matrix products cost BLAS threads more to wake
+    than they save, and the idle threads of numpy's and of scipy's BLAS,
+    called in turn, spin against each other: on two busy cores a 100-100
+    network at batch 100 trained 70 times slower with the threads, and
+    prediction by chunks ran 1.4 (float32) to 2.6 (float64) times slower.
+    Large steps may give scipy's BLAS its threads back, block by block (see
+    :class:`_ThreadChoice`); prediction runs its own threads.
 
     Concurrent blocks share the limit: each restoring the count it found on
     entry would leave BLAS at one thread for good once two overlapped.
