@@ -455,26 +455,27 @@ def _scipy_blas():
     return libs[0] if len(libs) == 1 else None
 
 
-# A training step whose largest matrix product takes at least this many
-# multiply-adds may run its products on BLAS threads: a 784-100 layer at
-# batch 100 takes 8 million; at batch 10 a thread's share of a product
-# takes less time than waking the thread.
+# A training step may run its products on as many BLAS threads as its largest
+# product has this many multiply-adds: a 784-100 layer at batch 100 takes 8
+# million; at batch 10 a thread's share of a product takes less time than
+# waking the thread.
 _THREADED_PRODUCT = 2**21
 
 
 def _step_threads(n_features, batch_size, coefs):
     """Return how many BLAS threads a training step's products may use.
 
-    One for small steps; else as many as scipy's BLAS would use now (its own
-    choice, or the user's limit, or one while another training or
+    One for small steps; else one per ``_THREADED_PRODUCT`` multiply-adds
+    of the largest product, and no more than scipy's BLAS would use now
+    (its own choice, or the user's limit, or one while another training or
     prediction runs).
     """
     sizes = [n_features] + [w.shape[1] for w in coefs]
     largest = max(batch_size * (n + 1) * k for n, k in itertools.pairwise(sizes))
     blas = _scipy_blas()
-    if largest < _THREADED_PRODUCT or blas is None:
+    if largest < 2 * _THREADED_PRODUCT or blas is None:
         return 1
-    return blas.num_threads
+    return min(blas.num_threads, largest // _THREADED_PRODUCT)
 
 
 # The BLAS limit is global to the process, so calls from several threads

@@ -14,7 +14,7 @@ import pytest
 import scipy.sparse as sp
 from numpy.testing import assert_allclose, assert_array_equal
 from sklearn.datasets import load_digits
-from threadpoolctl import threadpool_info
+from threadpoolctl import threadpool_info, threadpool_limits
 
 from skdigitnet import SigmoidMLPClassifier, _network
 from skdigitnet._network import init_params, sgd_epoch, update_mini_batch
@@ -285,6 +285,30 @@ def test_no_blas_threads_while_another_call_runs(threaded_steps):
     with _network._one_blas_thread():  # as a prediction in another thread
         sgd_epoch(x, y, order, 100, coefs, intercepts, 0.5)
     assert threaded_steps and 2 not in threaded_steps
+
+
+@pytest.mark.parametrize(
+    "hidden, batch_size, want",
+    [
+        (100, 10, 1),  # 0.8 million multiply-adds: not worth a thread
+        (30, 100, 1),  # 2.4 million: one thread's worth
+        (100, 100, 3),  # 7.9 million
+        (100, 1000, 16),  # as many as BLAS has
+    ],
+)
+def test_threads_for_a_step_follow_its_largest_product(
+    monkeypatch, hidden, batch_size, want
+):
+    blas = type("Blas", (), {"num_threads": 16})()
+    monkeypatch.setattr(_network, "_scipy_blas", lambda: blas)
+    coefs = [np.zeros((784, hidden)), np.zeros((hidden, 10))]
+    assert _network._step_threads(784, batch_size, coefs) == want
+
+
+def test_threads_for_a_step_respect_the_users_limit():
+    coefs = [np.zeros((784, 100)), np.zeros((100, 10))]
+    with threadpool_limits(limits=1, user_api="blas"):
+        assert _network._step_threads(784, 1000, coefs) == 1
 
 
 def run_rounds(choice, seconds_per_row, n_rounds, clock, block_seconds=0.0025):
