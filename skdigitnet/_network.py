@@ -802,7 +802,10 @@ def _sgd_epoch_buffered(
         inputs, hidden, zs, deltas = buffers
         inputs[0] = x
         for l in range(n_layers - 1):  # noqa: E741 (the book's l)
-            hidden_sigmoid[l](forward(l, inputs[l], zs[l]), out=hidden[l + 1])
+            # In place in the contiguous zs[l], where numpy's exp is
+            # vectorised (4 times faster than into the strided hidden[l + 1]).
+            z = forward(l, inputs[l], zs[l])
+            np.copyto(hidden[l + 1], hidden_sigmoid[l](z, out=z))
         out_activation(forward(-1, inputs[-1], zs[-1]), out=out)
 
         delta = output_delta(out, y, cost, out=deltas[-1])
@@ -815,7 +818,7 @@ def _sgd_epoch_buffered(
         scale = eta / m
         for l in range(n_layers - 1, 0, -1):  # noqa: E741
             # (BP2) for the layer below, before this layer's step.
-            a = hidden[l]
+            a = zs[l - 1]  # the activations of hidden[l], contiguous
             below = np.matmul(delta, weights_t[l], out=deltas[l - 1])
             below *= a
             below *= 1 - a
@@ -887,7 +890,8 @@ def _step_buffers(sizes, m, dtype):
     Returns ``(inputs, hidden, zs, deltas)``: ``inputs[l]`` is layer ``l``'s
     input with its column of ones (``inputs[0]``, the batch itself, is set by
     each step), ``hidden[l]`` the same without the ones, ``zs[l]`` and
-    ``deltas[l]`` layer ``l``'s weighted input and error.
+    ``deltas[l]`` layer ``l``'s weighted input and error. A hidden layer's
+    ``zs[l]`` then holds its activations too, as ``hidden[l + 1]`` does.
     """
     inputs = [None] + [np.ones((m, n + 1), dtype) for n in sizes[1:-1]]
     zs = [np.empty((m, n), dtype) for n in sizes[1:]]
