@@ -721,6 +721,12 @@ def _sgd_epoch_reference(
 # the cost's per-call overhead small per mini-batch.
 _BLOCK_ROWS = 256
 
+# Mini-batches of at least this many rows are gathered into a buffer without
+# the column of ones, in which numpy's take writes faster; the first layer's
+# biases then take a call of their own each way, which costs more than the
+# faster gather saves at smaller batches.
+_SPLIT_BATCH_SIZE = 64
+
 
 def _can_buffer(x, y, coefs, intercepts, sample_weight, velocities):
     # Dense float arrays that all share the weights' dtype.
@@ -766,24 +772,49 @@ def _sgd_epoch_buffered(
       ``p -= (eta / m) * a.T @ delta``;
     - rows are gathered ``_BLOCK_ROWS`` or so at a time into the same
       buffers, each mini-batch being a slice of them, and the cost of a block
-      is evaluated once, from the output activations kept for it;
+      is evaluated once, from the output activations kept for it. From
+      ``_SPLIT_BATCH_SIZE`` rows a batch up, the gathered rows have no column
+      of ones, which halves the time of the gather, and the first layer's
+      biases take a BLAS call of their own (see :func:`_stack`);
     - every product but (BP2)'s goes through scipy's ``gemm``, whose BLAS
       may take up to ``n_threads`` threads where that is faster (see
       :class:`_ThreadChoice`); numpy's stays on one.
     """
     dtype = coefs[0].dtype
     n_layers = len(coefs)
-    params = [_stack(w, b) for w, b in zip(coefs, intercepts)]
+    # Large batches are gathered without their column of ones (see
+    # _SPLIT_BATCH_SIZE): the first layer then keeps its weights and biases
+    # apart.
+    split = batch_size >= _SPLIT_BATCH_SIZE
+    ones = [not split] + [True] * (n_layers - 1)
+    params = [_stack(w, b, o) for w, b, o in zip(coefs, intercepts, ones)]
     # (BP2) takes each layer's weights without the biases, transposed.
-    weights_t = [p[:-1].T for p in params]
+    weights_t = [_parts(p, w.shape)[0].T for p, w in zip(params, coefs)]
+    first_w, first_b = _parts(params[0], coefs[0].shape)
     velocity = None
     if velocities is not None:
         velocity = [
-            _stack(v_w, v_b)
-            for v_w, v_b in zip(velocities[:n_layers], velocities[n_layers:])
+            _stack(v_w, v_b, o)
+            for v_w, v_b, o in zip(velocities[:n_layers], velocities[n_layers:], ones)
         ]
-    gemm = get_blas_funcs("gemm", dtype=dtype)
-    descend = _descent(gemm, params, velocity, alpha, momentum, nesterov)
+    gemm, gemv = get_blas_funcs(("gemm", "gemv"), dtype=dtype)
+    column_of_ones = np.ones(batch_size, dtype)
+
+    def gradient(l, scale, a, delta, beta, out):  # noqa: E741
+        # out = scale * a.T @ delta + beta * out in place, out holding layer
+        # l's nabla_w and nabla_b as params[l] holds its weights and biases.
+        # gemm(alpha, a, b, beta, c, 0, 1, 1) sets c = alpha * a @ b.T +
+        # beta * c; a.T and delta.T of C-ordered a and delta are
+        # Fortran-ordered, as BLAS wants, so that nothing is copied.
+        if l or not split:  # a ends in its column of ones
+            gemm(scale, a.T, delta.T, beta, out, 0, 1, 1)
+            return
+        out_w, out_b = _parts(out, coefs[l].shape)
+        gemm(scale, a.T, delta.T, beta, out_w, 0, 1, 1)
+        gemv(scale, delta.T, column_of_ones[: len(a)], beta, out_b, overwrite_y=1)
+
+    shapes = [w.shape for w in coefs]
+    descend = _descent(gradient, params, shapes, velocity, alpha, momentum, nesterov)
     out_activation = OUT_ACTIVATIONS["softmax" if cost == "log_loss" else "logistic"]
     sizes = [x.shape[1]] + [w.shape[1] for w in coefs]
     hidden_sigmoid = [
@@ -792,13 +823,17 @@ def _sgd_epoch_buffered(
     ]
 
     def forward(l, a, z):  # noqa: E741
-        # z = a @ params[l] through scipy's gemm, which takes the threads: the
+        # z = a @ w + b through scipy's gemm, which takes the threads: the
         # transposes of C-ordered a and z are Fortran-ordered, as BLAS wants.
-        return gemm(1.0, params[l], a.T, 0.0, z.T, 1, 0, 1).T
+        if l or not split:  # a ends in its column of ones
+            return gemm(1.0, params[l], a.T, 0.0, z.T, 1, 0, 1).T
+        z = gemm(1.0, first_w, a.T, 0.0, z.T, 1, 0, 1).T
+        z += first_b
+        return z
 
     def step(x, y, out, sample_weight, buffers):
-        # update_mini_batch on the rows x, which end in their column of ones;
-        # out receives the output activations.
+        # update_mini_batch on the rows x, which end in their column of ones
+        # unless split; out receives the output activations.
         inputs, hidden, zs, deltas = buffers
         inputs[0] = x
         for l in range(n_layers - 1):  # noqa: E741 (the book's l)
@@ -806,7 +841,7 @@ def _sgd_epoch_buffered(
             # vectorised (4 times faster than into the strided hidden[l + 1]).
             z = forward(l, inputs[l], zs[l])
             np.copyto(hidden[l + 1], hidden_sigmoid[l](z, out=z))
-        out_activation(forward(-1, inputs[-1], zs[-1]), out=out)
+        out_activation(forward(n_layers - 1, inputs[-1], zs[-1]), out=out)
 
         delta = output_delta(out, y, cost, out=deltas[-1])
         m = x.shape[0]
@@ -827,7 +862,8 @@ def _sgd_epoch_buffered(
         descend(0, scale, x, delta)
 
     block_rows = batch_size * max(1, _BLOCK_ROWS // batch_size)
-    x_block = np.ones((block_rows, x.shape[1] + 1), dtype)
+    x_block = np.ones((block_rows, x.shape[1] + (not split)), dtype)
+    x_rows = x_block if split else x_block[:, :-1]
     y_block = np.empty((block_rows, y.shape[1]), dtype)
     out_block = np.empty_like(y_block)
     sw_block = None
@@ -839,10 +875,12 @@ def _sgd_epoch_buffered(
     def train_block(rows):
         # The steps over the rows x[rows], gathered; returns their summed cost.
         n = len(rows)
-        np.take(x, rows, axis=0, out=x_block[:n, :-1])
-        np.take(y, rows, axis=0, out=y_block[:n])
+        # Into a contiguous out, take with mode="clip" (the rows are in
+        # bounds) writes directly: other modes, or a strided out, add a copy.
+        np.take(x, rows, axis=0, out=x_rows[:n], mode="clip")
+        np.take(y, rows, axis=0, out=y_block[:n], mode="clip")
         if sw_block is not None:
-            np.take(sample_weight, rows, out=sw_block[:n])
+            np.take(sample_weight, rows, out=sw_block[:n], mode="clip")
         for k in range(0, n, batch_size):
             m = min(batch_size, n - k)
             batch = slice(k, k + m)
@@ -870,18 +908,34 @@ def _sgd_epoch_buffered(
     return cost_sum
 
 
-def _stack(w, b):
-    # w above b, in one Fortran-ordered array, as _sgd_epoch_buffered keeps them.
-    p = np.empty((w.shape[0] + 1, w.shape[1]), w.dtype, order="F")
-    p[:-1] = w
-    p[-1] = b
+def _stack(w, b, ones_column=True):
+    """Put a layer's weights ``w`` and biases ``b`` in one new array.
+
+    For an input that ends in a column of ones, ``w`` above ``b`` in one
+    Fortran-ordered array; else, ``w`` in Fortran order then ``b``, in one
+    flat array. See :func:`_parts`.
+    """
+    if ones_column:
+        p = np.empty((w.shape[0] + 1, w.shape[1]), w.dtype, order="F")
+    else:
+        p = np.empty(w.size + b.size, w.dtype)
+    p_w, p_b = _parts(p, w.shape)
+    p_w[...] = w
+    p_b[...] = b
     return p
+
+
+def _parts(p, shape):
+    # Views of the weights, of shape shape, and the biases in _stack's p.
+    if p.ndim == 2:
+        return p[:-1], p[-1]
+    size = shape[0] * shape[1]
+    return p[:size].reshape(shape, order="F"), p[size:]
 
 
 def _unstack(params, coefs, intercepts):
     for p, w, b in zip(params, coefs, intercepts):
-        w[...] = p[:-1]
-        b[...] = p[-1]
+        w[...], b[...] = _parts(p, w.shape)
 
 
 def _step_buffers(sizes, m, dtype):
@@ -907,36 +961,42 @@ def _head(buffers, m):
     return inputs, hidden, [z[:m] for z in zs], [d[:m] for d in deltas]
 
 
-def _descent(gemm, params, velocities, alpha, momentum, nesterov):
+def _descent(gradient, params, shapes, velocities, alpha, momentum, nesterov):
     """Return ``descend(l, scale, a, delta)``, which steps layer ``l`` in place.
 
     :func:`update_mini_batch`'s rule for the weights and biases
-    ``params[l]`` (and velocities ``velocities[l]``) of a layer with input
-    ``a`` and error ``delta``: with ``scale = eta / m``, the step is
-    ``scale * (a.T @ delta + alpha * w)``. ``gemm(alpha, a, b, beta, c, 0,
-    1, 1)`` sets ``c = alpha * a @ b.T + beta * c`` in place, and ``a.T`` and
-    ``delta.T`` of C-ordered ``a`` and ``delta`` are Fortran-ordered, as BLAS
-    wants, so that nothing is copied.
+    ``params[l]`` (and velocities ``velocities[l]``), as :func:`_stack` keeps
+    them, of a layer with weights of shape ``shapes[l]``, input ``a`` and
+    error ``delta``: with ``scale = eta / m``, the step is
+    ``scale * (a.T @ delta + alpha * w)``. ``gradient(l, scale, a, delta,
+    beta, out)`` sets ``out = scale * a.T @ delta + beta * out`` in place,
+    ``out`` laid out as ``params[l]``.
     """
     if velocities is None and not alpha:
 
         def descend(l, scale, a, delta):  # noqa: E741
-            gemm(-scale, a.T, delta.T, 1.0, params[l], 0, 1, 1)
+            gradient(l, -scale, a, delta, 1.0, params[l])
 
     elif not alpha and not nesterov:
 
         def descend(l, scale, a, delta):  # noqa: E741
-            gemm(-scale, a.T, delta.T, momentum, velocities[l], 0, 1, 1)
+            gradient(l, -scale, a, delta, momentum, velocities[l])
             params[l] += velocities[l]
 
     else:
-        steps = [np.empty_like(p, order="F") for p in params]
+        steps = [np.empty_like(p) for p in params]
+        # Only the weights take the L2 term, not the biases.
+        decays = [
+            (_parts(step, shape)[0], _parts(p, shape)[0])
+            for step, p, shape in zip(steps, params, shapes)
+        ]
 
         def descend(l, scale, a, delta):  # noqa: E741
             p, step = params[l], steps[l]
-            gemm(scale, a.T, delta.T, 0.0, step, 0, 1, 1)
+            gradient(l, scale, a, delta, 0.0, step)
             if alpha:
-                step[:-1] += (scale * alpha) * p[:-1]  # no L2 term for biases
+                step_w, w = decays[l]
+                step_w += (scale * alpha) * w
             if velocities is None:
                 p -= step
                 return

@@ -97,26 +97,41 @@ def assert_same_training(fast, slow, rtol=1e-10, atol=1e-10):
     assert_allclose(costs1, costs2, rtol=rtol)
 
 
+# Batches of 10 are gathered with a column of ones for the first layer's
+# biases; batches of 100, without (see _SPLIT_BATCH_SIZE).
+BATCH_SIZES = {"ones column": 10, "split first layer": 100}
+
+
+def test_batch_sizes_take_both_layouts():
+    small, large = BATCH_SIZES.values()
+    assert small < _network._SPLIT_BATCH_SIZE <= large
+
+
 @pytest.mark.parametrize("cost", COST_NAMES)
 @pytest.mark.parametrize("rule", RULES, ids=str)
 @pytest.mark.parametrize("shuffle", [True, False], ids=["shuffled", "in order"])
-def test_weights_pinned_to_straightforward_loop(cost, rule, shuffle):
-    # 601 rows in batches of 10: the last batch has one row, and a block of
-    # 250 rows is gathered 2.4 times.
+@pytest.mark.parametrize("batch_size", BATCH_SIZES.values(), ids=BATCH_SIZES)
+def test_weights_pinned_to_straightforward_loop(cost, rule, shuffle, batch_size):
+    # 601 rows: the last batch has one row, and a block of 250 (200) rows is
+    # gathered 2.4 (3.005) times.
     x, y, coefs, intercepts = make_problem(cost=cost)
-    fast, slow = train_both(x, y, coefs, intercepts, 10, cost, shuffle, **RULES[rule])
+    fast, slow = train_both(
+        x, y, coefs, intercepts, batch_size, cost, shuffle, **RULES[rule]
+    )
     assert_same_training(fast, slow)
 
 
 @pytest.mark.parametrize("cost", COST_NAMES)
 @pytest.mark.parametrize("rule", ["plain", "alpha, momentum"])
-def test_sample_weights_pinned(cost, rule):
+@pytest.mark.parametrize("batch_size", BATCH_SIZES.values(), ids=BATCH_SIZES)
+def test_sample_weights_pinned(cost, rule, batch_size):
     x, y, coefs, intercepts = make_problem(cost=cost)
     sample_weight = np.random.default_rng(2).uniform(0, 3, x.shape[0])
-    sample_weight[:20] = 0  # two whole batches that weigh nothing: no step
+    # The first two batches weigh nothing: no step.
+    sample_weight[: 2 * batch_size] = 0
     fast, slow = train_both(
-        x, y, coefs, intercepts, 10, cost, False, sample_weight=sample_weight,
-        **RULES[rule],
+        x, y, coefs, intercepts, batch_size, cost, False,
+        sample_weight=sample_weight, **RULES[rule],
     )  # fmt: skip
     assert_same_training(fast, slow)
 
@@ -125,7 +140,9 @@ def test_sample_weights_pinned(cost, rule):
     "sizes, batch_size",
     [
         ((64, 10), 10),  # no hidden layer
+        ((64, 10), 100),  # no hidden layer, no column of ones
         ((64, 16, 12, 10), 7),  # two hidden layers, 252-row blocks
+        ((64, 16, 12, 10), 70),  # two hidden layers, no column of ones
         ((64, 12, 10), 1),  # the book's per-example SGD
         ((64, 12, 10), 256),  # one batch per block
         ((64, 12, 10), 600),  # a batch larger than a block
