@@ -5,7 +5,10 @@ bookkeeping; the mathematics lives in :mod:`skdigitnet._network`. It is the
 only module that imports scikit-learn's private helpers.
 """
 
+import contextlib
+import copy
 import math
+import threading
 import time
 import warnings
 from numbers import Integral, Real
@@ -25,16 +28,20 @@ from sklearn.utils.multiclass import (
     type_of_target,
     unique_labels,
 )
+from sklearn.utils.parallel import _get_threadpool_controller
 from sklearn.utils.validation import (
-    _assert_all_finite,
     _check_sample_weight,
     check_is_fitted,
     column_or_1d,
     validate_data,
 )
 
-from . import _network, _persistence
+from . import _buffered, _network, _persistence
 from ._callbacks import CallbackSupportMixin, FitTasks
+from ._optimizer import SGDOptimizer
+
+# Attributes of scikit-learn's callback support, which a failed fit keeps.
+_CALLBACK_ATTRIBUTES = ("_skl_callbacks", "_callback")
 
 
 class SigmoidMLPClassifier(CallbackSupportMixin, ClassifierMixin, BaseEstimator):
@@ -362,17 +369,35 @@ class SigmoidMLPClassifier(CallbackSupportMixin, ClassifierMixin, BaseEstimator)
             y=y,
             sample_weight=sample_weight,
         )
-        # Any error leaves the estimator as it was before the call: training
-        # works on copies of the weights, and the state is put back on failure.
-        before = self.__dict__.copy()
+        # Any error leaves the estimator exactly as it was before the call.
+        saved = self._fitted_state()
         try:
-            return self._fit_unsafe(X, y, sample_weight, incremental, classes, tasks)
+            X, Y, sample_weight = self._prepare(
+                X, y, sample_weight, incremental, classes
+            )
+            tasks.begin()
+            self._run_epochs(X, Y, sample_weight, incremental, tasks)
+            tasks.end()
         except BaseException:
-            self.__dict__.clear()
-            self.__dict__.update(before)
+            for name in set(vars(self)) - set(saved) - set(self.get_params()):
+                if not name.startswith(_CALLBACK_ATTRIBUTES):
+                    delattr(self, name)
+            vars(self).update(saved)
             raise
+        return self
 
-    def _fit_unsafe(self, X, y, sample_weight, incremental, classes, tasks):
+    def _fitted_state(self):
+        # A deep copy of everything fit may change: all but the parameters
+        # and the callbacks' own bookkeeping.
+        return {
+            name: copy.deepcopy(value)
+            for name, value in vars(self).items()
+            if name not in self.get_params()
+            and not name.startswith(_CALLBACK_ATTRIBUTES)
+        }
+
+    def _prepare(self, X, y, sample_weight, incremental, classes):
+        """Validate the call's data; initialise the network on a first pass."""
         if self.early_stopping and incremental:
             raise ValueError("partial_fit does not support early_stopping=True")
         if incremental and _check_partial_fit_first_call(self, classes):
@@ -390,25 +415,28 @@ class SigmoidMLPClassifier(CallbackSupportMixin, ClassifierMixin, BaseEstimator)
             X = X.astype(self.coefs_[0].dtype, copy=False)
             Y = Y.astype(X.dtype, copy=False)
         sample_weight = self._check_weights(sample_weight, X, y)
-
-        if not incremental or first_pass or not hasattr(self, "_random_state"):
-            # partial_fit draws from one generator over its calls, so each
-            # epoch gets a new shuffle and k calls equal fit(max_iter=k).
+        if first_pass:
+            # The shuffles go on drawing from this generator over later
+            # partial_fit and warm-started fit calls, so that k epochs in k
+            # calls equal k epochs in one.
             self._random_state = check_random_state(self.random_state)
-        if first_pass:
             self._initialize(X.shape[1], X.dtype)
-        if not incremental or not hasattr(self, "_velocities"):
-            self._eta = float(self.learning_rate_init)
-            self._velocities = None
-            if self.momentum > 0:
-                params = self.coefs_ + self.intercepts_
-                self._velocities = [np.zeros_like(p) for p in params]
-        if first_pass:
-            self._reset_history()
-        tasks.begin()
-        self._run_epochs(X, Y, sample_weight, incremental, tasks)
-        tasks.end()
-        return self
+        elif self._optimizer_params() != self._optimizer.params():
+            # Settings changed since the last call: the rule starts afresh.
+            self._optimizer = SGDOptimizer(
+                self.coefs_ + self.intercepts_, **self._optimizer_params()
+            )
+        return X, Y, sample_weight
+
+    def _optimizer_params(self):
+        return {
+            "learning_rate_init": self.learning_rate_init,
+            "lr_schedule": self.learning_rate,
+            "momentum": self.momentum,
+            "nesterov": self.nesterovs_momentum,
+            "power_t": self.power_t,
+            "alpha": self.alpha,
+        }
 
     def _validate_input(self, X, y, incremental, reset):
         X, y = validate_data(
@@ -418,6 +446,8 @@ class SigmoidMLPClassifier(CallbackSupportMixin, ClassifierMixin, BaseEstimator)
             accept_sparse=["csr", "csc"],
             multi_output=True,
             dtype=(np.float64, np.float32),
+            # Converted once here, so that no epoch copies a strided X.
+            order="C",
             reset=reset,
         )
         if y.ndim == 2 and y.shape[1] == 1:
@@ -460,7 +490,7 @@ class SigmoidMLPClassifier(CallbackSupportMixin, ClassifierMixin, BaseEstimator)
             if np.any(sample_weight < 0):
                 raise ValueError("Negative values in data passed to `sample_weight`")
         if self.class_weight is not None:
-            if self._label_binarizer.y_type_.startswith("multilabel"):
+            if self._is_multilabel():
                 raise ValueError("class_weight is not supported for multilabel y")
             class_weight = compute_sample_weight(self.class_weight, y)
             if sample_weight is None:
@@ -474,6 +504,7 @@ class SigmoidMLPClassifier(CallbackSupportMixin, ClassifierMixin, BaseEstimator)
         return sample_weight
 
     def _initialize(self, n_features, dtype):
+        """Draw the network, and start its optimizer and history afresh."""
         hidden = np.atleast_1d(self.hidden_layer_sizes).tolist()
         # bool is an Integral, but True is no layer size.
         if not all(
@@ -483,21 +514,25 @@ class SigmoidMLPClassifier(CallbackSupportMixin, ClassifierMixin, BaseEstimator)
             raise ValueError(
                 f"hidden_layer_sizes must be positive integers, got {hidden}."
             )
-        multilabel = self._label_binarizer.y_type_.startswith("multilabel")
-        self.n_outputs_ = max(len(self.classes_), 2)
-        if multilabel:
-            self.n_outputs_ = len(self.classes_)
+        multilabel = self._is_multilabel()
+        self.n_outputs_ = (
+            len(self.classes_) if multilabel else max(len(self.classes_), 2)
+        )
         sizes = [n_features, *hidden, self.n_outputs_]
         self.n_layers_ = len(sizes)
-        self.out_activation_ = (
-            "softmax" if self.loss == "log_loss" and not multilabel else "logistic"
-        )
+        # The one place where the loss parameter becomes the trained loss:
+        # multilabel outputs are sigmoids, so log_loss means cross-entropy.
+        self._loss = self.loss
+        if multilabel and self.loss == "log_loss":
+            self._loss = "cross_entropy"
+        self.out_activation_ = _network.LOSSES[self._loss].out_activation
         self.coefs_, self.intercepts_ = _network.init_params(
             sizes, self._random_state, dtype, self.weight_init
         )
+        self._optimizer = SGDOptimizer(
+            self.coefs_ + self.intercepts_, **self._optimizer_params()
+        )
         self.t_ = 0
-
-    def _reset_history(self):
         self.loss_curve_ = []
         self._no_improvement_count = 0
         if self.early_stopping:
@@ -511,101 +546,21 @@ class SigmoidMLPClassifier(CallbackSupportMixin, ClassifierMixin, BaseEstimator)
             self.best_validation_score_ = None
             self.best_loss_ = np.inf
 
-    @property
-    def _cost(self):
-        # The cost that backprop differentiates, given the output function.
-        if self.out_activation_ == "softmax":
-            return "log_loss"
-        if self.loss == "squared_error":
-            return "squared_error"
-        return "cross_entropy"
-
     def _run_epochs(self, X, Y, sample_weight, incremental, tasks):
+        """Train for the call's epochs, keeping the books after each."""
+        validation = None
         if self.early_stopping:
-            arrays = [X, Y] if sample_weight is None else [X, Y, sample_weight]
-            parts = train_test_split(
-                *arrays,
-                random_state=self._random_state,
-                test_size=self.validation_fraction,
-                stratify=None if self._is_multilabel() else Y.argmax(axis=1),
+            X, Y, sample_weight, validation = self._split_validation(
+                X, Y, sample_weight
             )
-            X, X_val, Y, Y_val = parts[:4]
-            sample_weight, sw_val = parts[4:] or (None, None)
-            if X_val.shape[0] < 2:
-                raise ValueError(
-                    "The validation set is too small. Increase "
-                    "'validation_fraction' or the size of your dataset."
-                )
-        n_samples = X.shape[0]
-        if self.batch_size > n_samples:
-            warnings.warn(
-                "Got `batch_size` less than 1 or larger than sample size. It is "
-                "going to be clipped"
-            )
-        batch_size = min(self.batch_size, n_samples)
-        # Training works on copies, so that an error or divergence leaves the
-        # fitted weights as they were.
-        coefs = [c.copy() for c in self.coefs_]
-        intercepts = [b.copy() for b in self.intercepts_]
-        velocities = self._velocities
-        if velocities is not None:
-            velocities = [v.copy() for v in velocities]
-        order = np.arange(n_samples)
+        batch_size = self._batch_size(X.shape[0])
         self.n_iter_ = 0
-        n_epochs = 1 if incremental else self.max_iter
-        cost = self._cost
         try:
-            for _ in range(n_epochs):
+            for _ in range(1 if incremental else self.max_iter):
                 tasks.begin_epoch()
                 tic = time.perf_counter()
-                if self.shuffle:
-                    order = self._random_state.permutation(n_samples)
-                try:
-                    # An overflow or NaN stops training in the mini-batch where
-                    # it happens, not with a warning and NaN weights later.
-                    with np.errstate(over="raise", invalid="raise", divide="raise"):
-                        cost_sum = _network.sgd_epoch(
-                            X,
-                            Y,
-                            order,
-                            batch_size,
-                            coefs,
-                            intercepts,
-                            self._eta,
-                            cost,
-                            sample_weight,
-                            self.alpha,
-                            velocities,
-                            self.momentum,
-                            self.nesterovs_momentum,
-                        )
-                except FloatingPointError:
-                    cost_sum = math.nan
-                total = n_samples if sample_weight is None else sample_weight.sum()
-                loss = cost_sum / total
-                if self.alpha:
-                    loss += 0.5 * self.alpha * _squared_norm(coefs) / batch_size
-                self._check_finite(loss, coefs, intercepts)
-                self.coefs_, self.intercepts_ = coefs, intercepts
-                self._velocities = velocities
-                coefs = [c.copy() for c in coefs]
-                intercepts = [b.copy() for b in intercepts]
-                if velocities is not None:
-                    velocities = [v.copy() for v in velocities]
-
-                self.n_iter_ += 1
-                self.t_ += n_samples
-                self.loss_ = loss
-                self.loss_curve_.append(loss)
-                if self.verbose:
-                    print(
-                        f"Epoch {self.n_iter_}: loss = {loss:.6f}, "
-                        f"{time.perf_counter() - tic:.2f} s"
-                    )
-                if self.early_stopping:
-                    self._score_validation(X_val, Y_val, sw_val)
-                if self.learning_rate == "invscaling":
-                    self._eta = self.learning_rate_init / (self.t_ + 1) ** self.power_t
+                self._train_epoch(X, Y, sample_weight, batch_size)
+                self._end_epoch(X.shape[0], batch_size, validation, tic)
                 stop = tasks.end_epoch()
                 if self._stop_now() or stop:
                     break
@@ -616,11 +571,90 @@ class SigmoidMLPClassifier(CallbackSupportMixin, ClassifierMixin, BaseEstimator)
                         ConvergenceWarning,
                     )
         except KeyboardInterrupt:
-            warnings.warn("Training interrupted by user.")
-        # The best epoch's weights; there are none if the first was interrupted.
-        if self.early_stopping and hasattr(self, "_best_coefs"):
-            self.coefs_ = self._best_coefs
-            self.intercepts_ = self._best_intercepts
+            if self.n_iter_ == 0:
+                raise  # nothing was trained: the call undoes itself
+            warnings.warn(
+                f"Training interrupted by user after {self.n_iter_} whole epochs; "
+                "the model keeps their weights."
+            )
+        # The best epoch's weights, with early stopping.
+        if validation is not None and hasattr(self, "_best_coefs"):
+            self.coefs_ = [c.copy() for c in self._best_coefs]
+            self.intercepts_ = [b.copy() for b in self._best_intercepts]
+
+    def _split_validation(self, X, Y, sample_weight):
+        arrays = [X, Y] if sample_weight is None else [X, Y, sample_weight]
+        parts = train_test_split(
+            *arrays,
+            random_state=self._random_state,
+            test_size=self.validation_fraction,
+            stratify=None if self._is_multilabel() else Y.argmax(axis=1),
+        )
+        X, X_val, Y, Y_val = parts[:4]
+        sample_weight, sw_val = parts[4:] or (None, None)
+        if X_val.shape[0] < 2:
+            raise ValueError(
+                "The validation set is too small. Increase "
+                "'validation_fraction' or the size of your dataset."
+            )
+        return X, Y, sample_weight, (X_val, Y_val, sw_val)
+
+    def _batch_size(self, n_samples):
+        if self.batch_size > n_samples:
+            warnings.warn(
+                "Got `batch_size` less than 1 or larger than sample size. It is "
+                "going to be clipped"
+            )
+        return min(self.batch_size, n_samples)
+
+    def _train_epoch(self, X, Y, sample_weight, batch_size):
+        """One epoch on copies of the weights and optimizer, then kept.
+
+        An error or an interrupt within the epoch leaves the last whole
+        epoch's state in place.
+        """
+        coefs = [c.copy() for c in self.coefs_]
+        intercepts = [b.copy() for b in self.intercepts_]
+        optimizer = copy.deepcopy(self._optimizer)
+        n_samples = X.shape[0]
+        order = np.arange(n_samples)
+        if self.shuffle:
+            order = self._random_state.permutation(n_samples)
+        engine = (
+            _buffered if _buffered.can_train(X, Y, coefs, sample_weight) else _network
+        )
+        args = (X, Y, order, batch_size, coefs, intercepts, optimizer, self._loss)
+        try:
+            # An overflow or NaN stops training in the mini-batch where it
+            # happens, not with a warning and NaN weights later.
+            with (
+                _blas_threads(limit=1),
+                np.errstate(over="raise", invalid="raise", divide="raise"),
+            ):
+                cost_sum = engine.sgd_epoch(*args, sample_weight)
+        except FloatingPointError:
+            cost_sum = math.nan
+        total = n_samples if sample_weight is None else sample_weight.sum()
+        loss = cost_sum / total
+        if self.alpha:
+            loss += 0.5 * self.alpha * _squared_norm(coefs) / batch_size
+        self._check_finite(loss, coefs, intercepts)
+        self.coefs_, self.intercepts_, self._optimizer = coefs, intercepts, optimizer
+        self.loss_ = loss
+
+    def _end_epoch(self, n_samples, batch_size, validation, tic):
+        """Keep the books after an epoch: counts, curves, validation, schedule."""
+        self.n_iter_ += 1
+        self.t_ += n_samples
+        self.loss_curve_ = [*self.loss_curve_, self.loss_]
+        if self.verbose:
+            print(
+                f"Epoch {self.n_iter_}: loss = {self.loss_:.6f}, "
+                f"{time.perf_counter() - tic:.2f} s"
+            )
+        if validation is not None:
+            self._score_validation(*validation)
+        self._optimizer.iteration_ends(self.t_)
 
     def _check_finite(self, loss, coefs, intercepts):
         if math.isfinite(loss) and all(np.isfinite(p).all() for p in coefs):
@@ -641,10 +675,9 @@ class SigmoidMLPClassifier(CallbackSupportMixin, ClassifierMixin, BaseEstimator)
             y_pred = out.argmax(axis=1)
             score = accuracy_score(Y_val.argmax(axis=1), y_pred, sample_weight=sw_val)
         total = X_val.shape[0] if sw_val is None else sw_val.sum()
-        self.validation_loss_curve_.append(
-            _network.COSTS[self._cost](Y_val, out, sw_val) / total
-        )
-        self.validation_scores_.append(score)
+        cost = _network.LOSSES[self._loss].cost(Y_val, out, sw_val) / total
+        self.validation_loss_curve_ = [*self.validation_loss_curve_, cost]
+        self.validation_scores_ = [*self.validation_scores_, score]
         if self.verbose:
             print(f"Validation score: {score:.6f}")
         if score < self.best_validation_score_ + self.tol:
@@ -670,37 +703,23 @@ class SigmoidMLPClassifier(CallbackSupportMixin, ClassifierMixin, BaseEstimator)
             f"{what} did not improve more than tol={self.tol:f} for "
             f"{self.n_iter_no_change} consecutive epochs."
         )
-        if self.learning_rate == "adaptive" and self._eta > 1e-6:
-            self._eta /= 5
-            self._no_improvement_count = 0
-            if self.verbose:
-                print(f"{msg} Setting learning rate to {self._eta:f}")
-            return False
-        if self.verbose:
-            print(f"{msg} Stopping.")
-        return True
+        if self._optimizer.trigger_stopping(msg, self.verbose):
+            return True
+        self._no_improvement_count = 0
+        return False
 
     def _is_multilabel(self):
         return self._label_binarizer.y_type_.startswith("multilabel")
 
     def _forward(self, X):
         # The output activations in the weights' dtype, computed by chunks of
-        # rows (each converted on its own) to bound the working memory. Dense
-        # X is checked for NaN and infinity there, in the chunks that can
-        # hold one, rather than by a pass of its own over all of X.
+        # rows (each converted on its own) to bound the working memory.
         out = np.empty((X.shape[0], self.n_outputs_), dtype=self.coefs_[0].dtype)
-        check_rows = None
-        if not sp.issparse(X):
-            name = type(self).__name__
-
-            def check_rows(rows):
-                _assert_all_finite(rows, input_name="X", estimator_name=name)
-
         # A weighted input too large for the dtype saturates its sigmoid, the
         # right limit; only inf - inf, a NaN, cannot be given a value.
-        with np.errstate(over="ignore", invalid="ignore"):
-            _network.feedforward_into(
-                out, X, self.coefs_, self.intercepts_, self.out_activation_, check_rows
+        with _blas_threads(), np.errstate(all="ignore"):
+            _buffered.feedforward_into(
+                out, X, self.coefs_, self.intercepts_, self._loss
             )
         if np.isnan(out).any():
             raise ValueError(
@@ -709,8 +728,7 @@ class SigmoidMLPClassifier(CallbackSupportMixin, ClassifierMixin, BaseEstimator)
             )
         return out
 
-    def _validate_predict_input(self, X, ensure_all_finite=True):
-        # _forward checks dense X itself: predict and predict_proba pass False.
+    def _validate_predict_input(self, X):
         check_is_fitted(self)
         X = validate_data(
             self,
@@ -718,7 +736,6 @@ class SigmoidMLPClassifier(CallbackSupportMixin, ClassifierMixin, BaseEstimator)
             accept_sparse=["csr", "csc"],
             dtype=(np.float64, np.float32),
             reset=False,
-            ensure_all_finite=ensure_all_finite or sp.issparse(X),
         )
         if sp.issparse(X):
             X = X.tocsr()
@@ -738,7 +755,7 @@ class SigmoidMLPClassifier(CallbackSupportMixin, ClassifierMixin, BaseEstimator)
             The predicted classes (a 0/1 indicator matrix for multilabel
             targets, each label predicted where its activation exceeds 0.5).
         """
-        out = self._forward(self._validate_predict_input(X, ensure_all_finite=False))
+        out = self._forward(self._validate_predict_input(X))
         if self._is_multilabel():
             return self._label_binarizer.inverse_transform(out)
         return self.classes_[out.argmax(axis=1)]
@@ -762,7 +779,7 @@ class SigmoidMLPClassifier(CallbackSupportMixin, ClassifierMixin, BaseEstimator)
             The normalised activations, in the order of ``classes_``, of the
             dtype of the weights.
         """
-        out = self._forward(self._validate_predict_input(X, ensure_all_finite=False))
+        out = self._forward(self._validate_predict_input(X))
         if self.out_activation_ == "logistic" and not self._is_multilabel():
             total = out.sum(axis=1, keepdims=True)
             np.divide(out, total, out=out, where=total > 0)
@@ -834,3 +851,45 @@ class SigmoidMLPClassifier(CallbackSupportMixin, ClassifierMixin, BaseEstimator)
 
 def _squared_norm(arrays):
     return sum(float(np.vdot(a, a)) for a in arrays)
+
+
+# BLAS's thread count belongs to the whole process. Training changes it for
+# the time of an epoch; this lock keeps our other BLAS work from running
+# meanwhile, on a count it did not choose, and lets one block at a time
+# change it, so that each puts back what it found.
+_blas_lock = threading.Lock()
+
+
+@contextlib.contextmanager
+def _blas_threads(limit=None):
+    """Run the ``with`` block alone among ours, on ``limit`` BLAS threads.
+
+    Training runs its products on one BLAS thread (``limit=1``): its results
+    then do not depend on how many threads BLAS would use, and on a busy
+    machine BLAS threads that spin while they wait made training several
+    times slower. Prediction (``limit=None``) runs on BLAS's own count, as
+    any numpy code would. The libraries' thread counts are put back on exit,
+    also after an error or an interrupt.
+    """
+    with _blas_lock:
+        if limit is None:
+            yield
+            return
+        libs = _get_threadpool_controller().select(user_api="blas").lib_controllers
+        found = [lib.num_threads for lib in libs]
+        try:
+            for lib in libs:
+                lib.set_num_threads(limit)
+            yield
+        finally:
+            _set_num_threads(libs, found)
+
+
+def _set_num_threads(libs, counts):
+    try:
+        for lib, count in zip(libs, counts):
+            lib.set_num_threads(count)
+    except KeyboardInterrupt:
+        # Left half done, BLAS would stay on one thread for good: finish first.
+        _set_num_threads(libs, counts)
+        raise

@@ -21,10 +21,14 @@ skdigitnet's own, and nothing else::
 import warnings
 
 #: The names of skdigitnet's types in a saved model, to pass as ``trusted``
-#: to :func:`skops.io.load`: only ``SigmoidMLPClassifier``. A fitted
-#: classifier holds nothing else that skops does not already trust (numpy
-#: arrays, a ``RandomState``, a ``LabelBinarizer``, lists, floats, strings).
-SKOPS_TRUSTED_TYPES = ["skdigitnet._classifier.SigmoidMLPClassifier"]
+#: to :func:`skops.io.load`: ``SigmoidMLPClassifier`` and the optimizer it
+#: keeps for further training. A fitted classifier holds nothing else that
+#: skops does not already trust (numpy arrays, a ``RandomState``, a
+#: ``LabelBinarizer``, lists, floats, strings).
+SKOPS_TRUSTED_TYPES = [
+    "skdigitnet._classifier.SigmoidMLPClassifier",
+    "skdigitnet._optimizer.SGDOptimizer",
+]
 
 _VERSION_KEY = "_skdigitnet_version"
 

@@ -19,7 +19,7 @@ from sklearn.preprocessing import MinMaxScaler
 
 import skdigitnet._network
 from skdigitnet import SigmoidMLPClassifier
-from skdigitnet._network import COSTS, feedforward, init_params
+from skdigitnet._network import feedforward, init_params, squared_error
 
 X_digits, y_digits = load_digits(return_X_y=True)
 X_digits = X_digits / 16
@@ -97,7 +97,8 @@ def test_initial_weights_are_the_books_draws():
     quiet_fit(clf.set_params(random_state=4), X_multi, y_multi)
     coefs, intercepts = init_params([64, 7, 5, 3], np.random.RandomState(4))
     Y = np.eye(3)[y_multi]
-    expected = COSTS["squared_error"](Y, feedforward(X_multi, coefs, intercepts)) / n
+    out = feedforward(X_multi, coefs, intercepts)
+    expected = squared_error(Y, out) / n
     assert clf.loss_ == pytest.approx(expected, rel=1e-12)
 
 
@@ -394,7 +395,7 @@ def test_verbose_prints_one_line_per_epoch(capsys):
 
 
 def test_keyboard_interrupt_keeps_a_fitted_model(monkeypatch):
-    sgd_epoch = skdigitnet._network.sgd_epoch
+    sgd_epoch = skdigitnet._buffered.sgd_epoch
     calls = []
 
     def interrupted(*args, **kwargs):
@@ -404,7 +405,7 @@ def test_keyboard_interrupt_keeps_a_fitted_model(monkeypatch):
         return sgd_epoch(*args, **kwargs)
 
     params = dict(hidden_layer_sizes=8, max_iter=10, random_state=0)
-    monkeypatch.setattr(skdigitnet._network, "sgd_epoch", interrupted)
+    monkeypatch.setattr(skdigitnet._buffered, "sgd_epoch", interrupted)
     clf = SigmoidMLPClassifier(**params)
     with pytest.warns(UserWarning, match="Training interrupted by user."):
         clf.fit(X_multi, y_multi)

@@ -8,9 +8,8 @@ from hypothesis import strategies as st
 from hypothesis.extra.numpy import arrays
 from numpy.testing import assert_allclose, assert_array_equal
 
-from skdigitnet import _network
 from skdigitnet._network import (
-    COSTS,
+    LOSSES,
     backprop,
     feedforward,
     init_params,
@@ -20,6 +19,7 @@ from skdigitnet._network import (
     softmax,
     update_mini_batch,
 )
+from skdigitnet._optimizer import SGDOptimizer
 
 COST_NAMES = ["squared_error", "cross_entropy", "log_loss"]
 SIZES = {"1 hidden": [4, 5, 3], "2 hidden": [4, 5, 4, 3]}
@@ -42,9 +42,8 @@ def make_batch(sizes, cost, m=7, seed=0):
 
 
 def total_cost(x, y, coefs, intercepts, cost, sample_weight):
-    out_activation = "softmax" if cost == "log_loss" else "logistic"
-    a = feedforward(x, coefs, intercepts, out_activation)
-    return COSTS[cost](y, a, sample_weight)
+    a = feedforward(x, coefs, intercepts, cost)
+    return LOSSES[cost].cost(y, a, sample_weight)
 
 
 def numerical_gradient(x, y, coefs, intercepts, cost, sample_weight, h=1e-6):
@@ -169,7 +168,7 @@ def test_update_mini_batch_matches_book(sizes, cost):
         as_mini_batch(x, y), eta, *as_book(coefs, intercepts), cost
     )
 
-    update_mini_batch(x, y, coefs, intercepts, eta, cost)
+    update_mini_batch(x, y, coefs, intercepts, SGDOptimizer([], eta), cost)
 
     for w, b, c, i in zip(weights, biases, *as_book(coefs, intercepts)):
         assert_allclose(c, w, rtol=1e-12, atol=1e-12)
@@ -189,7 +188,7 @@ def test_sgd_epoch_matches_book_mini_batches():
             data[k : k + 10], 0.5, weights, biases, "squared_error"
         )
 
-    sgd_epoch(x, y, order, 10, coefs, intercepts, 0.5)
+    sgd_epoch(x, y, order, 10, coefs, intercepts, SGDOptimizer([], 0.5))
 
     for w, b, c, i in zip(weights, biases, *as_book(coefs, intercepts)):
         assert_allclose(c, w, rtol=1e-12, atol=1e-12)
@@ -333,19 +332,19 @@ def test_softmax_writes_to_out():
 
 
 def test_output_delta_is_dcost_dz():
-    # For each cost, output_delta is the derivative of the cost with respect
+    # For each loss, its delta is the derivative of its cost with respect
     # to the output layer's weighted input z.
     rng = np.random.default_rng(0)
     z = rng.normal(size=(3, 4))
     y = np.eye(4)[[0, 3, 1]]
     h = 1e-6
     for cost in COST_NAMES:
-        act = _network.OUT_ACTIVATIONS["softmax" if cost == "log_loss" else "logistic"]
-        delta = _network.output_delta(act(z.copy()), y, cost)
+        act, cost_fn = LOSSES[cost].activation, LOSSES[cost].cost
+        delta = LOSSES[cost].delta(act(z.copy()), y)
         numeric = np.empty_like(z)
         for i in np.ndindex(z.shape):
             zp, zm = z.copy(), z.copy()
             zp[i] += h
             zm[i] -= h
-            numeric[i] = (COSTS[cost](y, act(zp)) - COSTS[cost](y, act(zm))) / (2 * h)
+            numeric[i] = (cost_fn(y, act(zp)) - cost_fn(y, act(zm))) / (2 * h)
         assert_allclose(delta, numeric, rtol=1e-6, atol=1e-9)

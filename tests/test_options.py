@@ -17,8 +17,9 @@ from sklearn.pipeline import make_pipeline
 from sklearn.preprocessing import MinMaxScaler
 from sklearn.utils import check_random_state
 
-from skdigitnet import SigmoidMLPClassifier, _network
+from skdigitnet import SigmoidMLPClassifier, _buffered, _network
 from skdigitnet._network import backprop, init_params, sigmoid, update_mini_batch
+from skdigitnet._optimizer import SGDOptimizer
 
 pytestmark = pytest.mark.filterwarnings("ignore::sklearn.exceptions.ConvergenceWarning")
 
@@ -66,7 +67,7 @@ def test_cross_entropy_learns_faster_than_quadratic_from_saturation():
         assert_allclose(nabla_w[0], [[expected]])
         assert_allclose(nabla_b[0], [expected])
         for _ in range(30):
-            update_mini_batch(x, y, coefs, intercepts, 0.15, cost)
+            update_mini_batch(x, y, coefs, intercepts, SGDOptimizer([], 0.15), cost)
         outputs[cost] = _network.feedforward(x, coefs, intercepts)[0, 0]
     # After 30 steps the quadratic cost's neuron has barely moved.
     assert outputs["squared_error"] > 0.97
@@ -131,7 +132,8 @@ def test_alpha_is_weight_decay_on_weights_not_biases(small):
         (1 - eta * alpha / m) * w - eta / m * nw for w, nw in zip(coefs, nabla_w)
     ]
     expected_b = [b - eta / m * nb for b, nb in zip(intercepts, nabla_b)]
-    update_mini_batch(X, Y, coefs, intercepts, eta, alpha=alpha)
+    optimizer = SGDOptimizer([], eta, alpha=alpha)
+    update_mini_batch(X, Y, coefs, intercepts, optimizer)
     for got, want in zip(coefs + intercepts, expected_w + expected_b):
         assert_allclose(got, want, rtol=1e-12)
 
@@ -162,18 +164,9 @@ def test_update_mini_batch_momentum_by_hand(small, nesterov):
     Y = one_hot(y, 3)
     coefs, intercepts = init_params([6, 5, 3], np.random.RandomState(0))
     expected = hand_steps(X, Y, coefs, intercepts, [0.5, 0.5], 0.9, nesterov)
-    velocities = [np.zeros_like(p) for p in coefs + intercepts]
+    optimizer = SGDOptimizer(coefs + intercepts, 0.5, momentum=0.9, nesterov=nesterov)
     for _ in range(2):
-        update_mini_batch(
-            X,
-            Y,
-            coefs,
-            intercepts,
-            0.5,
-            velocities=velocities,
-            momentum=0.9,
-            nesterov=nesterov,
-        )
+        update_mini_batch(X, Y, coefs, intercepts, optimizer)
     for got, want in zip(coefs + intercepts, expected):
         assert_allclose(got, want, rtol=1e-12)
 
@@ -202,7 +195,7 @@ def test_fit_follows_update_rules_by_hand(small, learning_rate, momentum, nester
     etas = [0.5, 0.5, 0.5]
     if learning_rate == "invscaling":
         etas = [0.5 / (t + 1) ** 0.5 for t in (0, n, 2 * n)]
-        assert clf._eta == pytest.approx(0.5 / (clf.t_ + 1) ** 0.5)
+        assert clf._optimizer.learning_rate == pytest.approx(0.5 / (clf.t_ + 1) ** 0.5)
         assert clf.t_ == 3 * n
     coefs, intercepts = initial_params(clf, X, 3)
     expected = hand_steps(X, one_hot(y, 3), coefs, intercepts, etas, momentum, nesterov)
@@ -220,11 +213,11 @@ def test_adaptive_divides_eta_by_5_after_a_plateau(small):
             learning_rate="adaptive", max_iter=max_iter, **params
         ).fit(X, y)
         assert clf.n_iter_ == max_iter
-        assert clf._eta == pytest.approx(eta)
+        assert clf._optimizer.learning_rate == pytest.approx(eta)
     # With a constant rate the same plateau stops training.
     clf = SigmoidMLPClassifier(max_iter=10, **params).fit(X, y)
     assert clf.n_iter_ == 4
-    assert clf._eta == 0.5
+    assert clf._optimizer.learning_rate == 0.5
 
 
 # --- early stopping ---------------------------------------------------------
@@ -262,16 +255,17 @@ def test_early_stopping_stops_and_keeps_the_best_epoch(digits):
 
 
 def test_early_stopping_interrupted_in_the_first_epoch(small, monkeypatch):
+    # Nothing was trained: the interrupt goes through, and the estimator is
+    # left unfitted, as it was.
     def interrupted(*args, **kwargs):
         raise KeyboardInterrupt
 
-    monkeypatch.setattr(_network, "sgd_epoch", interrupted)
+    monkeypatch.setattr(_buffered, "sgd_epoch", interrupted)
     clf = SigmoidMLPClassifier(early_stopping=True, random_state=0)
-    with pytest.warns(UserWarning, match="Training interrupted by user"):
+    with pytest.raises(KeyboardInterrupt):
         clf.fit(*small)
-    assert clf.n_iter_ == 0
-    assert clf.validation_scores_ == []
-    assert clf.predict(small[0]).shape == small[1].shape
+    assert not hasattr(clf, "coefs_")
+    assert not hasattr(clf, "validation_scores_")
 
 
 def test_no_validation_history_without_early_stopping(small):

@@ -1,0 +1,301 @@
+"""The buffered dense paths: the book's epoch and forward pass, without waste.
+
+:func:`sgd_epoch` reproduces :func:`skdigitnet._network.sgd_epoch` (its
+mini-batches, :func:`~skdigitnet._network.backprop` and
+:func:`~skdigitnet._network.update_mini_batch`, through the same
+:class:`~skdigitnet._optimizer.SGDOptimizer`) for dense float arrays, and
+:func:`feedforward_into` reproduces :func:`skdigitnet._network.feedforward`.
+``tests/test_buffered.py`` pins both to those functions: weights, velocities
+and costs within 1e-10 after several epochs, for every update rule, loss,
+dtype, shape and batch size, with and without sample weights.
+
+What makes them faster, at the book's small batches where little time goes
+into the arithmetic itself:
+
+- each layer's weights and biases share one Fortran-ordered array ``p`` of
+  shape ``(n_in + 1, n_out)``, the biases as its last row, and each layer's
+  input ``a`` ends in a column of ones. Then ``a @ p`` is the book's
+  ``w a + b``, and one BLAS call gives ``a.T @ delta``, ``nabla_w`` above
+  ``nabla_b``, for one call of the update rule per layer;
+- rows are gathered about ``_BLOCK_ROWS`` at a time into preallocated
+  buffers, each mini-batch being a slice of them, and the cost of a block is
+  evaluated once, from the output activations kept for it;
+- prediction goes through the network ``_PREDICT_ROWS`` rows at a time, in
+  the same buffers, so that its working memory does not grow with the data.
+"""
+
+import numpy as np
+from scipy.linalg import get_blas_funcs
+
+from ._network import LOSSES, sigmoid
+
+# Rows gathered at a time (a whole number of mini-batches): few enough to
+# stay in cache, enough to make the gather's and the cost's per-call overhead
+# small per mini-batch.
+_BLOCK_ROWS = 256
+
+# Rows that prediction takes through the network at a time: a chunk of 784
+# float32 inputs (1.5 MiB) stays in cache from the conversion to the product.
+_PREDICT_ROWS = 512
+
+
+def can_train(x, y, coefs, sample_weight):
+    """Whether :func:`sgd_epoch` takes these arrays: dense, of one float dtype."""
+    dtype = coefs[0].dtype
+    arrays = [x, y] + ([] if sample_weight is None else [sample_weight])
+    return dtype in (np.float32, np.float64) and all(
+        isinstance(a, np.ndarray) and a.dtype == dtype for a in arrays
+    )
+
+
+def sgd_epoch(
+    x,
+    y,
+    order,
+    batch_size,
+    coefs,
+    intercepts,
+    optimizer,
+    loss="squared_error",
+    sample_weight=None,
+):
+    """:func:`skdigitnet._network.sgd_epoch` for dense arrays, in buffers.
+
+    ``x``, ``y`` and ``sample_weight`` share the weights' dtype (see
+    :func:`can_train`). ``coefs``, ``intercepts`` and the optimizer's
+    velocities are updated in place, also when an error interrupts the
+    epoch: they then hold the steps taken.
+
+    Returns
+    -------
+    cost_sum : float
+        The summed cost of all batches, each taken before its step.
+    """
+    net = _Layers(coefs, intercepts, optimizer)
+    block_rows = batch_size * max(1, _BLOCK_ROWS // batch_size)
+    blocks = _Blocks(x, y, sample_weight, block_rows)
+    steps = _Steps(net, [x.shape[1]] + [w.shape[1] for w in coefs], batch_size)
+    cost = LOSSES[loss].cost
+    cost_sum = 0.0
+    try:
+        for start in range(0, len(order), block_rows):
+            x_rows, y_rows, out_rows, sw_rows = blocks.gather(
+                order[start : start + block_rows]
+            )
+            for k in range(0, len(x_rows), batch_size):
+                batch = slice(k, k + batch_size)
+                sw = None if sw_rows is None else sw_rows[batch]
+                steps.take(x_rows[batch], y_rows[batch], out_rows[batch], sw, loss)
+            cost_sum += cost(y_rows, out_rows, sw_rows)
+    finally:
+        net.write_back(coefs, intercepts, optimizer)
+    return cost_sum
+
+
+class _Layers:
+    """The weights, biases and velocities of each layer, stacked.
+
+    ``params[l]`` holds layer ``l``'s weights above its biases (see the
+    module's docstring), ``velocities[l]`` its velocities likewise, or
+    ``None``; ``weights_t[l]`` is a view of its weights, transposed, for
+    (BP2).
+    """
+
+    def __init__(self, coefs, intercepts, optimizer):
+        n = len(coefs)
+        self.optimizer = optimizer
+        self.params = [_stack(w, b) for w, b in zip(coefs, intercepts)]
+        self.weights_t = [p[:-1].T for p in self.params]
+        self.velocities = [None] * n
+        if optimizer.velocities is not None:
+            v = optimizer.velocities
+            self.velocities = [_stack(vw, vb) for vw, vb in zip(v[:n], v[n:])]
+        self.gemm = get_blas_funcs("gemm", dtype=coefs[0].dtype)
+
+    def step(self, l, scale, a, delta, grad):  # noqa: E741 (the book's l)
+        """Step layer ``l`` given its input ``a`` (with the ones) and error.
+
+        ``grad`` receives ``scale * a.T @ delta``, the gradient of the mean
+        cost for ``scale = 1 / m``, plus the L2 term of the weights.
+        """
+        # gemm(alpha, a, b, beta, c, trans_a, trans_b, overwrite_c) sets
+        # c = alpha * a @ b.T + beta * c: a.T and delta.T of C-ordered a and
+        # delta are Fortran-ordered, as BLAS wants, and nothing is copied.
+        opt, p = self.optimizer, self.params[l]
+        if opt.velocities is None and not opt.alpha:
+            # The book's plain rule, p -= eta * grad, folded into the
+            # product that gives grad: one BLAS call, 15 to 20% faster at
+            # the book's settings than the product and the rule apart.
+            self.gemm(-scale * opt.learning_rate, a.T, delta.T, 1.0, p, 0, 1, 1)
+            return
+        self.gemm(scale, a.T, delta.T, 0.0, grad, 0, 1, 1)
+        if opt.alpha:
+            grad[:-1] += (scale * opt.alpha) * p[:-1]
+        opt.step(p, grad, self.velocities[l])
+
+    def write_back(self, coefs, intercepts, optimizer):
+        """Copy the stacked arrays back into the caller's."""
+        for p, w, b in zip(self.params, coefs, intercepts):
+            w[...], b[...] = p[:-1], p[-1]
+        if optimizer.velocities is not None:
+            n = len(coefs)
+            v = optimizer.velocities
+            for s, vw, vb in zip(self.velocities, v[:n], v[n:]):
+                vw[...], vb[...] = s[:-1], s[-1]
+
+    def forward(self, l, a, z):  # noqa: E741
+        """Write layer ``l``'s weighted input ``a @ p`` into ``z``; return it."""
+        # z.T = p.T @ a.T: the transposes of C-ordered a and z are
+        # Fortran-ordered, as BLAS wants.
+        return self.gemm(1.0, self.params[l], a.T, 0.0, z.T, 1, 0, 1).T
+
+
+class _Steps:
+    """The buffers of one mini-batch step, and the step itself.
+
+    For a network of layer sizes ``sizes`` and batches of up to
+    ``batch_size`` rows: ``inputs[l]``, layer ``l``'s input with its column
+    of ones (``inputs[0]``, the batch, is set by each step), and
+    ``hidden[l]`` the same without the ones; ``zs[l]`` and
+    ``deltas[l]``, layer ``l``'s weighted input and error (a hidden layer's
+    ``zs[l]`` then holds its activations too); ``grads[l]``, shaped as
+    ``params[l]``.
+    """
+
+    def __init__(self, net, sizes, batch_size):
+        dtype = net.params[0].dtype
+        self.net = net
+        inputs = [None] + [np.ones((batch_size, n + 1), dtype) for n in sizes[1:-1]]
+        hidden = [None] + [a[:, :-1] for a in inputs[1:]]
+        zs = [np.empty((batch_size, n), dtype) for n in sizes[1:]]
+        deltas = [np.empty((batch_size, n), dtype) for n in sizes[1:]]
+        self.full = inputs, hidden, zs, deltas
+        self.grads = [np.empty_like(p, order="F") for p in net.params]
+
+    def take(self, x, y, out, sample_weight, loss):
+        """:func:`~skdigitnet._network.update_mini_batch` on the rows ``x``.
+
+        ``x`` ends in its column of ones; ``out`` receives the output
+        activations, before the step.
+        """
+        m = x.shape[0]
+        inputs, hidden, zs, deltas = self.full
+        if m < len(zs[0]):  # the epoch's last, shorter batch
+            inputs, hidden, zs, deltas = (
+                [a if a is None else a[:m] for a in b] for b in self.full
+            )
+        net, n_layers = self.net, len(zs)
+        inputs[0] = x
+        for l in range(n_layers - 1):  # noqa: E741 (the book's l)
+            # In place in the contiguous zs[l], where the sigmoid is faster
+            # than into the strided hidden[l + 1].
+            z = sigmoid(net.forward(l, inputs[l], zs[l]), out=zs[l])
+            np.copyto(hidden[l + 1], z)
+        loss = LOSSES[loss]
+        loss.activation(net.forward(n_layers - 1, inputs[-1], zs[-1]), out=out)
+
+        delta = loss.delta(out, y, out=deltas[-1])  # (BP1)
+        if sample_weight is not None:
+            m = sample_weight.sum()
+            if m == 0:
+                return  # as update_mini_batch: no gradient, no step
+            delta *= sample_weight[:, np.newaxis]
+        for l in range(n_layers - 1, -1, -1):  # noqa: E741
+            below = None
+            if l > 0:
+                # (BP2) for the layer below, before this layer's step.
+                a = zs[l - 1]  # the activations of layer l's input
+                below = np.matmul(delta, net.weights_t[l], out=deltas[l - 1])
+                below *= a
+                below *= 1 - a
+            net.step(l, 1 / m, inputs[l], delta, self.grads[l])  # (BP3), (BP4)
+            delta = below
+
+
+class _Blocks:
+    """Buffers into which the rows of a block are gathered, in turn."""
+
+    def __init__(self, x, y, sample_weight, block_rows):
+        self.x, self.y, self.sample_weight = x, y, sample_weight
+        dtype = x.dtype
+        self.x_block = np.ones((block_rows, x.shape[1] + 1), dtype)
+        self.y_block = np.empty((block_rows, y.shape[1]), dtype)
+        self.out_block = np.empty_like(self.y_block)
+        self.sw_block = None
+        if sample_weight is not None:
+            self.sw_block = np.empty(block_rows, dtype)
+
+    def gather(self, rows):
+        """Gather ``x[rows]`` (with its ones), ``y[rows]`` and their weights.
+
+        Returns views of the buffers: the inputs, targets, a place for the
+        output activations, and the sample weights or ``None``.
+        """
+        n = len(rows)
+        # With mode="clip" (the rows are in bounds) take writes directly into
+        # out; with the default mode it goes through a copy.
+        np.take(self.x, rows, axis=0, out=self.x_block[:n, :-1], mode="clip")
+        np.take(self.y, rows, axis=0, out=self.y_block[:n], mode="clip")
+        sw = None
+        if self.sw_block is not None:
+            sw = np.take(self.sample_weight, rows, out=self.sw_block[:n], mode="clip")
+        return self.x_block[:n], self.y_block[:n], self.out_block[:n], sw
+
+
+def _stack(w, b):
+    """Put ``w`` above ``b`` in one new Fortran-ordered array."""
+    p = np.empty((w.shape[0] + 1, w.shape[1]), w.dtype, order="F")
+    p[:-1], p[-1] = w, b
+    return p
+
+
+def feedforward_into(out, a, coefs, intercepts, loss="squared_error"):
+    """Write :func:`skdigitnet._network.feedforward` of ``a`` into ``out``.
+
+    ``a`` has shape ``(m, n_features)`` (dense or scipy sparse, any dtype),
+    ``out`` shape ``(m, n_out)``. Each chunk of ``_PREDICT_ROWS`` rows is
+    converted to ``out``'s dtype on its own, and its hidden activations go
+    through the same buffers, so that the working memory does not grow with
+    ``m``. Returns ``out``.
+    """
+    dtype = out.dtype
+    hidden = [np.empty((_PREDICT_ROWS, w.shape[1]), dtype) for w in coefs[:-1]]
+    activation = LOSSES[loss].activation
+    if activation is sigmoid:
+        activation = _sigmoid_in_place
+    for start in range(0, a.shape[0], _PREDICT_ROWS):
+        rows = slice(start, start + _PREDICT_ROWS)
+        chunk = a[rows].astype(dtype, copy=False)
+        for w, b, buffer in zip(coefs[:-1], intercepts[:-1], hidden):
+            z = _dot(chunk, w, buffer[: chunk.shape[0]])
+            z += b
+            chunk = _sigmoid_in_place(z, out=z)
+        z = _dot(chunk, coefs[-1], out[rows])
+        z += intercepts[-1]
+        activation(z, out=z)
+    return out
+
+
+def _sigmoid_in_place(z, out):
+    """Compute :func:`~skdigitnet._network.sigmoid` of ``z`` as the book does.
+
+    ``1 / (1 + exp(-z))``, within a few units in the last place of
+    ``scipy.special.expit``: numpy's ``exp`` and divide are vectorised, and
+    these four passes take a quarter of ``expit``'s time on a chunk of 512 x
+    100 activations. ``out`` must be ``z``.
+    """
+    # exp(-z) overflows to inf where z is very negative; 1 / inf is then the
+    # sigmoid's right value, 0.
+    with np.errstate(over="ignore"):
+        np.negative(z, out=z)
+        np.exp(z, out=z)
+    z += 1
+    return np.divide(1, z, out=z)
+
+
+def _dot(a, w, out):
+    # a @ w into out, for dense or sparse a.
+    if isinstance(a, np.ndarray):
+        return np.matmul(a, w, out=out)
+    out[...] = a @ w
+    return out
