@@ -868,28 +868,23 @@ def _blas_threads(limit=None):
     then do not depend on how many threads BLAS would use, and on a busy
     machine BLAS threads that spin while they wait made training several
     times slower. Prediction (``limit=None``) runs on BLAS's own count, as
-    any numpy code would. The libraries' thread counts are put back on exit,
-    also after an error or an interrupt.
+    any numpy code would. The limit is threadpoolctl's ``with`` block, which
+    works from any thread while no other holds one; the counts are put
+    back on exit, also after an error or an interrupt.
     """
     with _blas_lock:
         if limit is None:
             yield
             return
-        libs = _get_threadpool_controller().select(user_api="blas").lib_controllers
-        found = [lib.num_threads for lib in libs]
+        controller = _get_threadpool_controller().select(user_api="blas")
+        found = controller.info()
+        limiter = controller.limit(limits=limit)
         try:
-            for lib in libs:
-                lib.set_num_threads(limit)
-            yield
-        finally:
-            _set_num_threads(libs, found)
-
-
-def _set_num_threads(libs, counts):
-    try:
-        for lib, count in zip(libs, counts):
-            lib.set_num_threads(count)
-    except KeyboardInterrupt:
-        # Left half done, BLAS would stay on one thread for good: finish first.
-        _set_num_threads(libs, counts)
-        raise
+            with limiter:
+                yield
+        except KeyboardInterrupt:
+            if controller.info() != found:
+                # The interrupt cut the restore short, which would leave BLAS
+                # on one thread for good: finish it first.
+                limiter.__exit__(None, None, None)
+            raise
