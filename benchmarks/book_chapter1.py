@@ -8,19 +8,25 @@ the final accuracy and the time taken.
 
 The images are read from a folder of MNIST-layout IDX files (gzipped or
 not): MNIST itself, or Fashion-MNIST, which is the default where installed
-at /usr/share/datasets/fashion-mnist.
+at /usr/share/datasets/fashion-mnist. A folder that holds only the test
+files (``t10k-*``) is split into 8,000 training and 2,000 test images,
+stratified, always the same way. The weights and the shuffles are seeded
+(``--random-state``, default 0), so a run's figures come back.
 
 Run from the repository root::
 
     python benchmarks/book_chapter1.py                      # Fashion-MNIST
     python benchmarks/book_chapter1.py path/to/mnist --epochs 10
+    python benchmarks/book_chapter1.py path/to/mnist-t10k --hidden 100
 """
 
 import argparse
+import sys
 import time
 from pathlib import Path
 
 import numpy as np
+from sklearn.model_selection import train_test_split
 
 from skdigitnet import SigmoidMLPClassifier
 from skdigitnet.datasets import load_mnist
@@ -51,7 +57,7 @@ def parse_args(argv=None):
         "--eta", type=float, default=3.0, help="learning rate (default 3.0)"
     )
     parser.add_argument(
-        "--random-state", type=int, default=None, help="seed (default: none)"
+        "--random-state", type=int, default=0, help="seed (default 0)"
     )
     return parser.parse_args(argv)
 
@@ -61,10 +67,28 @@ def load(folder, subset):
     return np.asarray(X, dtype=np.float64) / 255.0, y
 
 
+def load_train_test(folder):
+    """The training and test images, or a fixed split of the test images."""
+    has_train = any(
+        (folder / f"train-images-idx3-ubyte{ext}").exists() for ext in ("", ".gz")
+    )
+    if has_train:
+        X_train, y_train = load(folder, "train")
+        X_test, y_test = load(folder, "test")
+        return X_train, y_train, X_test, y_test, "training and test"
+    X, y = load(folder, "test")
+    X_train, X_test, y_train, y_test = train_test_split(
+        X, y, train_size=8000, test_size=2000, stratify=y, random_state=0
+    )
+    return X_train, y_train, X_test, y_test, "test-set (split 8,000/2,000)"
+
+
 def main(argv=None):
     args = parse_args(argv)
-    X_train, y_train = load(args.data, "train")
-    X_test, y_test = load(args.data, "test")
+    try:
+        X_train, y_train, X_test, y_test, source = load_train_test(args.data)
+    except (FileNotFoundError, ValueError) as exc:
+        sys.exit(f"book_chapter1.py: cannot read the images: {exc}")
     n_test = len(y_test)
     net = SigmoidMLPClassifier(
         hidden_layer_sizes=(args.hidden,),
@@ -76,7 +100,8 @@ def main(argv=None):
     print(
         f"784-{args.hidden}-{len(classes)}, {args.epochs} epochs, "
         f"mini-batch {args.batch_size}, eta {args.eta}, "
-        f"{len(y_train):,} training and {n_test:,} test images from {args.data}"
+        f"{len(y_train):,} training and {n_test:,} test images from the "
+        f"{source} files in {args.data}, random_state={args.random_state}"
     )
     train_seconds = 0.0
     start = time.perf_counter()
