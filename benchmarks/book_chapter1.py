@@ -56,9 +56,7 @@ def parse_args(argv=None):
     parser.add_argument(
         "--eta", type=float, default=3.0, help="learning rate (default 3.0)"
     )
-    parser.add_argument(
-        "--random-state", type=int, default=0, help="seed (default 0)"
-    )
+    parser.add_argument("--random-state", type=int, default=0, help="seed (default 0)")
     return parser.parse_args(argv)
 
 

@@ -96,8 +96,7 @@ def _inherited_from_sklearn(app, what, name, obj, options, lines):
     }.get(owner)
     where = f":class:`{public}`" if public else "scikit-learn"
     lines[:] = [
-        f"Inherited from {where}; see scikit-learn's documentation of "
-        f"``{method}``.",
+        f"Inherited from {where}; see scikit-learn's documentation of ``{method}``.",
     ]
 
 
