@@ -56,7 +56,19 @@ def parse_args(argv=None):
     parser.add_argument(
         "--eta", type=float, default=3.0, help="learning rate (default 3.0)"
     )
+    parser.add_argument(
+        "--weight-init",
+        choices=["gaussian", "scaled"],
+        default="gaussian",
+        help="N(0, 1) weights, the book's (default), or chapter 3's N(0, 1/n_in)",
+    )
     parser.add_argument("--random-state", type=int, default=0, help="seed (default 0)")
+    parser.add_argument(
+        "--baselines",
+        action="store_true",
+        help="also the book's baselines: guessing from the average darkness "
+        "of each digit, and scikit-learn's SVC with its defaults",
+    )
     return parser.parse_args(argv)
 
 
@@ -81,6 +93,19 @@ def load_train_test(folder):
     return X_train, y_train, X_test, y_test, "test-set (split 8,000/2,000)"
 
 
+def baselines(X_train, y_train, X_test, y_test):
+    """Print the accuracy of the book's two baselines."""
+    from sklearn.svm import SVC
+
+    classes = np.unique(y_train)
+    darkness = X_train.sum(axis=1)
+    mean_darkness = np.array([darkness[y_train == c].mean() for c in classes])
+    nearest = np.abs(X_test.sum(axis=1)[:, None] - mean_darkness).argmin(axis=1)
+    print(f"Average darkness: {np.mean(classes[nearest] == y_test):.2%}")
+    svc = SVC().fit(X_train, y_train)
+    print(f"SVC, defaults: {svc.score(X_test, y_test):.2%}")
+
+
 def main(argv=None):
     args = parse_args(argv)
     try:
@@ -92,12 +117,14 @@ def main(argv=None):
         hidden_layer_sizes=(args.hidden,),
         batch_size=args.batch_size,
         learning_rate_init=args.eta,
+        weight_init=args.weight_init,
         random_state=args.random_state,
     )
     classes = np.unique(y_train)
     print(
         f"784-{args.hidden}-{len(classes)}, {args.epochs} epochs, "
         f"mini-batch {args.batch_size}, eta {args.eta}, "
+        f"weight_init={args.weight_init!r}, "
         f"{len(y_train):,} training and {n_test:,} test images from the "
         f"{source} files in {args.data}, random_state={args.random_state}"
     )
@@ -115,6 +142,8 @@ def main(argv=None):
         f"training {train_seconds:.1f} s ({train_seconds / args.epochs:.2f} s "
         f"per epoch), {total:.1f} s with evaluation"
     )
+    if args.baselines:
+        baselines(X_train, y_train, X_test, y_test)
 
 
 if __name__ == "__main__":
