@@ -19,7 +19,10 @@ extensions = [
     "sphinx.ext.autosummary",
     "sphinx.ext.intersphinx",
     "sphinx.ext.mathjax",
+    # MathJax from the built site itself, so that equations render offline.
+    "sphinx-mathjax-offline",
     "sphinx.ext.viewcode",
+    "sphinxarg.ext",
     "numpydoc",
     "sphinx_gallery.gen_gallery",
 ]
@@ -69,8 +72,37 @@ def _reexported_data_doc(app, what, name, obj, options, lines):
         lines[:] = []
 
 
+def _inherited_from_sklearn(app, what, name, obj, options, lines):
+    """Replace the docstring of a method inherited from scikit-learn by a link.
+
+    Those docstrings refer to labels and glossary terms of scikit-learn's own
+    documentation, which do not exist here.
+    """
+    module = getattr(obj, "__module__", None) or ""
+    if what != "method" or not module.startswith("sklearn."):
+        return
+    method = name.rsplit(".", 1)[1]
+    owner = next(
+        (
+            f"{cls.__module__}.{cls.__qualname__}"
+            for cls in skdigitnet.SigmoidMLPClassifier.__mro__
+            if method in vars(cls)
+        ),
+        "sklearn.base.BaseEstimator",
+    )
+    public = {
+        "sklearn.base.BaseEstimator": "sklearn.base.BaseEstimator",
+        "sklearn.base.ClassifierMixin": "sklearn.base.ClassifierMixin",
+    }.get(owner)
+    where = f":class:`{public}`" if public else "scikit-learn"
+    lines[:] = [
+        f"Inherited from {where}; see scikit-learn's documentation of ``{method}``.",
+    ]
+
+
 def setup(app):
     app.connect("autodoc-process-docstring", _reexported_data_doc)
+    app.connect("autodoc-process-docstring", _inherited_from_sklearn)
 
 
 autodoc_typehints = "none"
@@ -80,6 +112,22 @@ numpydoc_xref_param_type = True
 # numpydoc's defaults link "bool" and "array-like" with :ref: and :term:, which
 # warn when the inventories are unreachable; object links degrade to text.
 numpydoc_xref_aliases = {
+    # Builtins by their bare names: linked where Python's inventory is loaded,
+    # plain "float" (not "python:float") where it is not.
+    "None": "None",
+    "True": "True",
+    "False": "False",
+    "int": "int",
+    "float": "float",
+    "str": "str",
+    "string": "str",
+    "list": "list",
+    "tuple": "tuple",
+    "dict": "dict",
+    "callable": "callable",
+    "iterable": "collections.abc.Iterable",
+    "sequence": "collections.abc.Sequence",
+    "scalar": "numpy.generic",
     "bool": "bool",
     "boolean": "bool",
     "array-like": "numpy.typing.ArrayLike",
@@ -112,8 +160,10 @@ numpydoc_xref_ignore = {
 }
 
 # -- Links to Python, NumPy and scikit-learn ---------------------------------
-# Without network access the inventories cannot be fetched: the build then
-# warns once per inventory and renders those names as plain text.
+# Without network access the inventories cannot be fetched, and the build
+# warns once per inventory. SKDIGITNET_DOCS_OFFLINE=1 (as in CI and
+# ``make html-offline``) leaves the mapping out: those names then render as
+# plain text and the build has nothing to warn about.
 intersphinx_mapping = {
     "python": ("https://docs.python.org/3", None),
     "numpy": ("https://numpy.org/doc/stable", None),
@@ -122,6 +172,8 @@ intersphinx_mapping = {
     "matplotlib": ("https://matplotlib.org/stable", None),
 }
 intersphinx_timeout = 5
+if os.environ.get("SKDIGITNET_DOCS_OFFLINE", "") not in ("", "0"):
+    intersphinx_mapping = {}
 
 # -- Gallery -----------------------------------------------------------------
 sphinx_gallery_conf = {

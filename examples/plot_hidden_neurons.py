@@ -5,9 +5,11 @@ What the 30 hidden neurons look at
 
 Each hidden neuron of the book's 64-30-10 network computes
 σ(w · x + b) from the 64 pixels of an 8x8 digit, so its 64 incoming weights
-can be drawn as an 8x8 image: bright pixels push the neuron on, dark ones
-push it off. The weights into hidden neuron ``j`` are column ``j`` of
-``coefs_[0]`` (row ``j`` of the book's ``weights[0]``).
+can be drawn as an 8x8 image. Red pixels have positive weights: ink there
+pushes the neuron on. Blue pixels have negative weights: ink there pushes it
+off. White ones, near zero, barely matter. The weights into hidden neuron
+``j`` are column ``j`` of ``coefs_[0]`` (row ``j`` of the book's
+``weights[0]``).
 """
 
 # %%

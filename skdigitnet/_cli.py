@@ -724,3 +724,8 @@ def _run(argv, first_run):
     except KeyboardInterrupt:
         print(f"{PROG}: interrupted", file=sys.stderr)
         return 130
+
+
+#: The argparse parser of the command line; the docs' reference page is
+#: generated from it.
+build_parser = _build_parser
