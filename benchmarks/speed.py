@@ -20,7 +20,8 @@ rate of a large matrix product, timed in the same turns, from which follows
 the arithmetic-only time of an epoch: ``6 * n_samples * n_weights``
 floating-point operations (forward and backward pass) at that rate.
 
-By default each library uses BLAS threads as it chooses; ``--threads 1``
+By default each library uses BLAS threads as it chooses (skdigitnet trains
+on one BLAS thread and predicts on BLAS's own count); ``--threads 1``
 puts every contender, and the matrix product, on one thread, which is also
 the fairer choice on a machine busy with other work.
 
@@ -359,7 +360,53 @@ def prediction_table(rows):
     return lines
 
 
-def report(args, source, n_samples, rows, elapsed, load_at_start):
+LAYOUT_CONFIG = ((100,), 100, 3.0)
+
+
+def time_layouts(X64, y, args):
+    """Seconds of ``fit`` over ``--epochs`` epochs, X in each dense layout.
+
+    784-100-10 at batch 100, float32; the layouts take turns. A strided X is
+    converted to C order once, when ``fit`` validates it.
+    """
+    hidden, batch_size, eta = LAYOUT_CONFIG
+    X = X64.astype(np.float32)
+    layouts = {"C-ordered": X, "Fortran-ordered": np.asfortranarray(X)}
+    try:
+        import pandas as pd
+
+        layouts["pandas DataFrame"] = pd.DataFrame(X)
+    except ImportError:
+        print("pandas is not installed: no DataFrame row", file=sys.stderr)
+    params = dict(
+        hidden_layer_sizes=hidden,
+        batch_size=batch_size,
+        learning_rate_init=eta,
+        max_iter=args.epochs,
+        random_state=0,
+    )
+    times = {name: [] for name in layouts}
+    for turn in range(3):
+        for name, data in layouts.items():
+            clf = SigmoidMLPClassifier(**params)
+            times[name].append(timed(lambda: clf.fit(data, y)) / args.epochs)
+            print(
+                f"layouts {name} turn {turn}: {times[name][-1]:.2f} s", file=sys.stderr
+            )
+    return times
+
+
+def layout_table(times):
+    lines = [
+        "| X | skdigitnet s/epoch | / C-ordered |",
+        "|---|--:|--:|",
+    ]
+    for name, t in times.items():
+        lines.append(f"| {name} | {spread(t)} | {ratio(t, times['C-ordered'])} |")
+    return lines
+
+
+def report(args, source, n_samples, rows, elapsed, load_at_start, layouts):
     batches = ", ".join(map(str, BOOK_BATCH_SIZES))
     book_rows = book_n_rows(args, n_samples)
     if not book_rows:
@@ -395,6 +442,12 @@ def report(args, source, n_samples, rows, elapsed, load_at_start):
         f"(X itself, {n_samples * 784 * 8 / 2**20:.0f} MiB in float64, not counted).",
         "",
         *prediction_table(rows),
+        "",
+        f"Dense layouts: `fit` of {network_name(784, LAYOUT_CONFIG[0])} at batch "
+        f"{LAYOUT_CONFIG[1]}, float32, {args.epochs} epochs, seconds per epoch "
+        "(median of 3 fits, the layouts taking turns):",
+        "",
+        *layout_table(layouts),
         "",
         f"Peak resident memory of the whole run (ru_maxrss): {maxrss_mib:,.0f} MiB. "
         f"Run time: {elapsed / 60:.1f} min.",
@@ -471,6 +524,7 @@ def main(argv=None):
             for hidden, batch_size, eta in CONFIGS
             for dtype in DTYPES
         ]
+        layouts = time_layouts(X64, y, args)
         # machine_lines, in report, shows the thread limit while it holds.
         print(
             report(
@@ -480,6 +534,7 @@ def main(argv=None):
                 rows,
                 time.perf_counter() - start,
                 load_at_start,
+                layouts,
             )
         )
 

@@ -238,7 +238,8 @@ def test_fit_float32_end_to_end():
 @pytest.mark.parametrize("loss", COST_NAMES)
 @pytest.mark.parametrize("sizes", [(64, 10), (64, 16, 12, 10)], ids=str)
 @pytest.mark.parametrize("sparse", [False, True], ids=["dense", "sparse"])
-def test_chunked_prediction_equals_feedforward(loss, sizes, sparse):
+def test_chunked_prediction_equals_feedforward(loss, sizes, sparse, monkeypatch):
+    monkeypatch.setattr(_buffered, "_PREDICT_ROWS", 512)  # three chunks
     x, _, coefs, intercepts = make_problem(n=1100, sizes=sizes)
     want = _network.feedforward(x, coefs, intercepts, loss)
     data = sp.csr_matrix(x) if sparse else x
@@ -248,7 +249,8 @@ def test_chunked_prediction_equals_feedforward(loss, sizes, sparse):
     assert_allclose(got, want, rtol=1e-13, atol=1e-15)
 
 
-def test_chunked_prediction_converts_each_chunk_to_the_weights_dtype():
+def test_chunked_prediction_converts_each_chunk_to_the_weights_dtype(monkeypatch):
+    monkeypatch.setattr(_buffered, "_PREDICT_ROWS", 512)  # three chunks
     x, _, coefs, intercepts = make_problem(n=1100)
     coefs32 = [w.astype(np.float32) for w in coefs]
     intercepts32 = [b.astype(np.float32) for b in intercepts]

@@ -5,7 +5,7 @@ output plus ~100 MB. tracemalloc sees numpy's allocations; these tests
 measure the peak over the output on inputs large enough that any full-size
 intermediate (a converted copy of X, a hidden layer's activations for all
 rows, a second output-sized array) would show, and check that it stays a
-few chunks' worth for each of the threads that share the chunks.
+chunk's worth.
 """
 
 import tracemalloc
@@ -16,13 +16,13 @@ import pytest
 from threadpoolctl import threadpool_limits
 
 from skdigitnet import SigmoidMLPClassifier
+from skdigitnet._buffered import _PREDICT_ROWS
 
 N_FEATURES, N_HIDDEN, N_CLASSES = 784, 300, 10
 N_THREADS = 2
-# What each thread's 512-row chunk may take: its conversion to the weights'
-# dtype (3.1 MiB from float32 to float64) and its hidden activations (1.2
-# MiB in float64), with room to spare; and a little for the rest.
-WORKING_BOUND = 2 * 2**20 + N_THREADS * 6 * 2**20
+# What a chunk may take: its conversion to the weights' dtype (float32 to
+# float64) and its hidden activations in float64; and 2 MiB for the rest.
+WORKING_BOUND = 2 * 2**20 + _PREDICT_ROWS * (N_FEATURES + N_HIDDEN) * 8
 
 
 def fitted(dtype, n_hidden=N_HIDDEN, n_classes=N_CLASSES):
@@ -75,9 +75,10 @@ def test_predict_in_chunks_gives_the_rows_alone():
     # Chunk boundaries do not show in the result: each row is predicted as
     # if it were alone.
     clf = fitted(np.float64)
-    X = np.random.default_rng(1).random((1300, N_FEATURES))
+    n = _PREDICT_ROWS
+    X = np.random.default_rng(1).random((n + 300, N_FEATURES))
     proba = clf.predict_proba(X)
-    for i in (0, 511, 512, 1023, 1024, 1299):
+    for i in (0, n - 1, n, n + 299):
         np.testing.assert_allclose(
             clf.predict_proba(X[i : i + 1])[0], proba[i], rtol=1e-12
         )
