@@ -379,21 +379,25 @@ class SigmoidMLPClassifier(CallbackSupportMixin, ClassifierMixin, BaseEstimator)
             self._run_epochs(X, Y, sample_weight, incremental, tasks)
             tasks.end()
         except BaseException:
-            for name in set(vars(self)) - set(saved) - set(self.get_params()):
-                if not name.startswith(_CALLBACK_ATTRIBUTES):
-                    delattr(self, name)
+            for name in self._fitted_state_names() - set(saved):
+                delattr(self, name)
             vars(self).update(saved)
             raise
         return self
 
     def _fitted_state(self):
-        # A deep copy of everything fit may change: all but the parameters
-        # and the callbacks' own bookkeeping.
+        # A deep copy of everything fit may change.
         return {
-            name: copy.deepcopy(value)
-            for name, value in vars(self).items()
-            if name not in self.get_params()
-            and not name.startswith(_CALLBACK_ATTRIBUTES)
+            name: copy.deepcopy(vars(self)[name]) for name in self._fitted_state_names()
+        }
+
+    def _fitted_state_names(self):
+        # All attributes but the parameters and the callbacks' bookkeeping.
+        params = self.get_params(deep=False)
+        return {
+            name
+            for name in vars(self)
+            if name not in params and not name.startswith(_CALLBACK_ATTRIBUTES)
         }
 
     def _prepare(self, X, y, sample_weight, incremental, classes):
