@@ -320,12 +320,10 @@ def _missing_message(folder, missing, reason=None):
     names = ", ".join(f"{stem}[.gz]" for stem in missing)
     where = "" if os.path.isdir(folder) else " (the folder does not exist)"
     # The cause first: a failed download, else the missing files.
-    failed, fetch = (
-        "",
-        (
-            "or pass download_if_missing=True to fetch MNIST from OpenML through "
-            "scikit-learn, "
-        ),
+    failed = ""
+    fetch = (
+        "or pass download_if_missing=True to fetch MNIST from OpenML through "
+        "scikit-learn, "
     )
     if reason is not None:
         failed, fetch = f"Downloading MNIST failed: {reason}. ", ""
