@@ -66,8 +66,8 @@ _TOP_LEVEL_OPTIONS = ("-h", "--help", "--version")
 _CLOSED_PIPE_STATUS = 141
 _INTERRUPTED_STATUS = 130
 
-# The estimator's parameters that train's options set, and those options:
-# the estimator's messages about a parameter are told with its option.
+# The estimator's parameters that train's options set, and those options,
+# whose values they take; the estimator's messages name the options.
 _OPTION_OF = {
     "hidden_layer_sizes": "--hidden",
     "max_iter": "--epochs",
@@ -750,27 +750,16 @@ def _train(args):
 
 def _estimator_params(args):
     """Map train's options to the estimator's parameters, unchecked."""
+    # Each option's value is its parameter's, but for these three.
     params = {
-        "hidden_layer_sizes": tuple(args.hidden),
-        "loss": args.loss,
-        "weight_init": args.weight_init,
-        "alpha": args.alpha,
-        "batch_size": args.batch_size,
-        "learning_rate": args.learning_rate,
-        "learning_rate_init": args.eta,
-        "power_t": args.power_t,
-        "max_iter": args.epochs,
-        "shuffle": not args.no_shuffle,
-        # partial_fit per epoch with this seed gives exactly fit's network.
-        "random_state": args.seed,
-        "verbose": args.early_stopping,
-        "momentum": args.momentum,
-        "nesterovs_momentum": args.nesterov,
-        "early_stopping": args.early_stopping,
-        "validation_fraction": args.validation_fraction,
-        "n_iter_no_change": args.n_iter_no_change,
-        "class_weight": args.class_weight,
+        name: getattr(args, option[2:].replace("-", "_"))
+        for name, option in _OPTION_OF.items()
+        if name not in ("hidden_layer_sizes", "shuffle", "tol")
     }
+    params["hidden_layer_sizes"] = tuple(args.hidden)
+    params["shuffle"] = not args.no_shuffle
+    # fit prints each epoch's loss and validation accuracy.
+    params["verbose"] = args.early_stopping
     # Without --tol the estimator keeps its own default, except where a
     # plateau rule is asked for and needs a threshold.
     if args.tol is not None:
