@@ -717,21 +717,22 @@ def _train(args):
     model = SigmoidMLPClassifier(**_estimator_params(args))
     if note is not None:
         print(note)
-    print(
+    header = (
         f"Training a {_planned_architecture(args, X_train, y_train)} sigmoid "
         f"network on {_describe_data(args.data, X_train.shape[1])}: "
         f"{len(y_train):,} training and {len(y_test):,} test images; "
         f"{_plural(args.epochs, 'epoch')}, mini-batches of {args.batch_size}, "
-        f"eta {args.eta}, seed {args.seed}.",
-        flush=True,
+        f"eta {args.eta}, seed {args.seed}."
     )
 
     start = time.perf_counter()
     try:
         if args.early_stopping:
+            print(header, flush=True)
             epochs = _fit_early_stopping(model, X_train, y_train)
         else:
-            epochs = _fit_epochs(model, args, X_train, y_train, X_test, y_test)
+            data = X_train, y_train, X_test, y_test
+            epochs = _fit_epochs(model, args, header, data)
     except _Interrupted as exc:
         return _save_interrupted(args, exc, scale)
     seconds = time.perf_counter() - start
@@ -783,13 +784,16 @@ def _data_to_record(data):
     return data if data in ("digits", "mnist") else os.path.abspath(data)
 
 
-def _fit_epochs(model, args, X_train, y_train, X_test, y_test):
+def _fit_epochs(model, args, header, data):
     """Call ``partial_fit`` once per epoch, printing the book's line after each.
 
-    Return the number of epochs run. Stop early by fit's rule when ``--tol``
-    is given, computed from the public ``loss_curve_``. On Ctrl-C raise
-    :class:`_Interrupted` with a copy of the model after its last whole epoch.
+    ``header`` is printed once the first epoch has shown the options valid,
+    so that a bad option gives its error alone. Return the number of epochs
+    run. Stop early by fit's rule when ``--tol`` is given, computed from the
+    public ``loss_curve_``. On Ctrl-C raise :class:`_Interrupted` with a copy
+    of the model after its last whole epoch.
     """
+    X_train, y_train, X_test, y_test = data
     classes = np.unique(y_train)
     n_test = len(y_test)
     stops = args.tol is not None and args.learning_rate != "adaptive"
@@ -805,6 +809,8 @@ def _fit_epochs(model, args, X_train, y_train, X_test, y_test):
                 raise KeyboardInterrupt
             last = (epoch + 1, copy.deepcopy(model))
             epoch += 1
+            if epoch == 1:
+                print(header)
             correct = int(np.sum(model.predict(X_test) == y_test))
             print(f"Epoch {epoch}: {correct} / {n_test}", flush=True)
             if stops and _stalled(model.loss_curve_, args.tol, args.n_iter_no_change):

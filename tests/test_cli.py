@@ -784,4 +784,8 @@ def test_user_errors_are_one_line_and_status_2(
     capsys.readouterr()
     status, out, err = cli(capsys, *args)
     assert_one_error_line(status, err, match)
-    assert "Epoch" not in out
+    # A bad option or file is refused before any training; with
+    # --early-stopping only the header precedes fit, which checks the options.
+    assert "Epoch" not in out and "Validation" not in out
+    if "--early-stopping" not in args:
+        assert out == ""
