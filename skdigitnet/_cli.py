@@ -898,13 +898,19 @@ def _warn_if_chance(accuracy, y_train, y_test, args):
     labels, counts = np.unique(y_train, return_counts=True)
     chance = float(np.mean(y_test == labels[np.argmax(counts)]))
     # Within a tenth of the way from chance to perfect: learnt nothing useful.
-    if accuracy <= chance + (1 - chance) / 10:
-        warnings.warn(
-            f"the accuracy {accuracy:.4f} is at or near chance: always "
-            f"answering the most common label scores {chance:.4f}. Try a "
-            f"smaller --eta (now {args.eta:g}), --loss cross_entropy, "
-            "--weight-init scaled or more --epochs."
-        )
+    if accuracy > chance + (1 - chance) / 10:
+        return
+    tries = [f"a smaller --eta (now {args.eta:g})"]
+    if args.loss == "squared_error":
+        tries.append("--loss cross_entropy")
+    if args.weight_init == "gaussian":
+        tries.append("--weight-init scaled")
+    tries.append("more --epochs")
+    warnings.warn(
+        f"the accuracy {accuracy:.4f} is at or near chance: always answering "
+        f"the most common label scores {chance:.4f}. Try {', '.join(tries[:-1])} "
+        f"or {tries[-1]}."
+    )
 
 
 def _save_interrupted(args, interrupted, scale):
