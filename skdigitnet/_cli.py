@@ -162,14 +162,15 @@ class _UserError(Exception):
 class _Interrupted(Exception):
     """Training interrupted; ``epochs`` whole epochs ran, giving ``model``.
 
-    ``model`` is a copy of the network after its last whole epoch, or None
-    if no epoch ended.
+    ``model`` is the network after its last whole epoch, or after its best
+    one by validation accuracy if ``best``, or None if there is none.
     """
 
-    def __init__(self, epochs, model):
+    def __init__(self, epochs, model, best=False):
         super().__init__(epochs)
         self.epochs = epochs
         self.model = model
+        self.best = best
 
 
 class _Parser(argparse.ArgumentParser):
@@ -838,33 +839,53 @@ def _stalled(losses, tol, n_iter_no_change):
 
 
 def _fit_early_stopping(model, X_train, y_train):
-    """Train by ``fit``, which holds out the validation set; return the epochs."""
+    """Train by ``fit``, which holds out the validation set; return the epochs.
+
+    On Ctrl-C raise :class:`_Interrupted` with the model if the estimator
+    kept its best epoch so far, without one if it undid the fit.
+    """
     # partial_fit cannot hold out a validation set; fit prints each epoch's
-    # loss and validation accuracy. The epochs of an interrupted fit are not
-    # whole (the best epoch is kept at the end), so nothing is kept.
+    # loss and validation accuracy.
     try:
-        with _estimator_errors():
-            model.fit(X_train, y_train)
+        with warnings.catch_warnings(record=True) as caught:
+            with _estimator_errors(interrupts_are_errors=False):
+                model.fit(X_train, y_train)
     except KeyboardInterrupt as exc:
         raise _Interrupted(0, None) from exc
+    interrupted = False
+    for warning in caught:
+        if _is_interrupt_warning(warning.message):
+            interrupted = True
+        else:
+            warnings.showwarning(
+                warning.message, warning.category, warning.filename, warning.lineno
+            )
+    if interrupted:
+        raise _Interrupted(len(model.loss_curve_), model, best=True)
     return len(model.loss_curve_)
 
 
+def _is_interrupt_warning(message):
+    return isinstance(message, UserWarning) and "interrupted" in str(message)
+
+
 @contextlib.contextmanager
-def _estimator_errors():
+def _estimator_errors(interrupts_are_errors=True):
     """Turn the estimator's refusals into user errors, its interrupts into Ctrl-C.
 
     A bad option value is reported as argparse reports a bad option. An
-    interrupt that the estimator catches and warns about is raised again.
+    interrupt that the estimator catches and warns about is raised again,
+    unless ``interrupts_are_errors`` is False.
     """
     with warnings.catch_warnings():
         # Stopping at max_iter is the command's plan, not a failure.
         warnings.simplefilter("ignore", ConvergenceWarning)
-        warnings.filterwarnings("error", "Training interrupted", UserWarning)
+        if interrupts_are_errors:
+            warnings.filterwarnings("error", "Training interrupted", UserWarning)
         try:
             yield
         except UserWarning as exc:
-            if "interrupted" not in str(exc):
+            if not _is_interrupt_warning(exc):
                 raise
             raise KeyboardInterrupt from exc
         except InvalidParameterError as exc:
@@ -916,18 +937,25 @@ def _warn_if_chance(accuracy, y_train, y_test, args):
 def _save_interrupted(args, interrupted, scale):
     if args.save is None:
         print(f"{PROG}: interrupted", file=sys.stderr)
-    elif interrupted.model is None:
+        return _INTERRUPTED_STATUS
+    if interrupted.model is None:
         print(
-            f"{PROG}: interrupted before an epoch ended: nothing saved.",
+            f"{PROG}: interrupted before a whole epoch was kept: nothing saved.",
             file=sys.stderr,
+        )
+        return _INTERRUPTED_STATUS
+    _save_model(args.save, interrupted.model, scale, _data_to_record(args.data))
+    if interrupted.best:
+        what = (
+            "its best epoch by validation accuracy "
+            f"({_plural(interrupted.epochs, 'whole epoch')} run)"
         )
     else:
-        _save_model(args.save, interrupted.model, scale, _data_to_record(args.data))
-        print(
-            f"{PROG}: interrupted: saved the network of epoch "
-            f"{interrupted.epochs}, the last whole epoch, to {args.save}",
-            file=sys.stderr,
-        )
+        what = f"epoch {interrupted.epochs}, the last whole epoch,"
+    print(
+        f"{PROG}: interrupted: saved the network of {what} to {args.save}",
+        file=sys.stderr,
+    )
     return _INTERRUPTED_STATUS
 
 

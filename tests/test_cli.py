@@ -205,6 +205,37 @@ def test_ctrl_c_in_a_real_process_saves_the_last_whole_epoch(tmp_path):
     assert printed[-1] in (int(match[1]) - 1, int(match[1]))
 
 
+def test_ctrl_c_with_early_stopping_keeps_what_the_estimator_keeps(tmp_path):
+    # fit either keeps its best epoch so far or undoes itself: the file and
+    # the message say which, with no traceback either way.
+    path = tmp_path / "net.joblib"
+    process = start_module(
+        *("train", "--early-stopping", "--epochs", 100_000, "--hidden", 5),
+        *("--n-iter-no-change", 100_000, "--save", path),
+    )
+    for line in process.stdout:
+        if line.startswith("Validation score"):
+            break
+    process.send_signal(signal.SIGINT)
+    _, err = process.communicate(timeout=120)
+
+    assert process.returncode == 130, err
+    saved = re.fullmatch(
+        r"skdigitnet: interrupted: saved the network of its best epoch by "
+        r"validation accuracy \((\d+) whole epochs? run\) to (.+)\n",
+        err,
+    )
+    if saved:
+        model, _ = load_model_file(path)
+        assert len(model.validation_scores_) == int(saved[1]) >= 1
+    else:
+        assert (
+            err
+            == "skdigitnet: interrupted before a whole epoch was kept: nothing saved.\n"
+        )
+        assert not path.exists()
+
+
 # --- help -----------------------------------------------------------------
 
 
@@ -316,7 +347,9 @@ def test_ctrl_c_before_an_epoch_ends_saves_nothing(capsys, tmp_path, monkeypatch
     path = tmp_path / "net.joblib"
     status, _, err = cli(capsys, "train", "--save", path)
     assert status == 130
-    assert err == "skdigitnet: interrupted before an epoch ended: nothing saved.\n"
+    assert (
+        err == "skdigitnet: interrupted before a whole epoch was kept: nothing saved.\n"
+    )
     assert not path.exists()
 
 
