@@ -455,8 +455,9 @@ def _add_predict_parser(commands):
             "the size the model was trained on (28x28 for MNIST, 8x8 for the "
             "digits) and hold grey levels as the training images did: 0 to "
             "255 for 28x28 images, 0 to 16 for the 8x8 digits, unless "
-            "--grey-max says otherwise. Images whose grey levels all lie in "
-            "[0, 1] for a model trained on 0 to 255 are warned about."
+            "--grey-max says otherwise. A file whose grey levels all lie in "
+            "[0, 1], for a model that learnt from 0 to 16 or 255, is warned "
+            "about."
         ),
         formatter_class=_Formatter,
     )
