@@ -5,21 +5,32 @@ scores a saved network on held-out images and ``predict`` reads digits from
 image files. With no arguments it runs chapter 1's experiment on
 scikit-learn's bundled 8x8 digits.
 
+The command line drives :class:`~skdigitnet.SigmoidMLPClassifier` through its
+public interface only: ``train`` calls ``partial_fit`` once per epoch (``fit``
+with ``--early-stopping``) and reads ``loss_curve_``; the estimator's own
+parameter validation judges the options, its refusals are reported as usage
+errors.
+
 A saved model is a :func:`joblib.dump` of a dict: ``"model"``, the fitted
-:class:`~skdigitnet.SigmoidMLPClassifier`; ``"scale"``, the number the grey
-levels were divided by to bring them to [0, 1] (16 for the 8x8 digits, 255
-for 28x28 images); and ``"data"``, the ``--data`` it was trained on.
+classifier; ``"scale"``, the grey level of full ink that pixels were divided
+by to bring them to [0, 1] (16 for the 8x8 digits, 255 for images in MNIST's
+layout); and ``"data"``, the ``--data`` it was trained on.
 
 User errors print one line, ``skdigitnet: error: ...``, and exit with
-status 2.
+status 2. Ctrl-C exits with status 130, a closed output pipe (``| head``)
+quietly with status 141, as a Unix tool killed by SIGPIPE.
 """
 
 import argparse
+import contextlib
+import copy
 import math
 import os
 import pickle
+import re
 import struct
 import sys
+import tempfile
 import textwrap
 import time
 import warnings
@@ -29,19 +40,63 @@ import joblib
 import numpy as np
 from sklearn.exceptions import ConvergenceWarning, NotFittedError
 from sklearn.metrics import classification_report, confusion_matrix
+
+# The estimator's parameter validation raises this ValueError subclass; it is
+# what tells a bad option from bad data.
+from sklearn.utils._param_validation import InvalidParameterError
 from sklearn.utils.validation import check_is_fitted
 
 from . import __version__
 from ._classifier import SigmoidMLPClassifier
-from ._datasets import load_train_test, read_idx
+from ._datasets import (
+    _DIGITS_GREY_MAX,
+    _IDX_GREY_MAX,
+    _MNIST_URL,
+    _data_folder,
+    _MissingFilesError,
+    _only_test_files,
+    load_train_test,
+    read_idx,
+)
 
 PROG = "skdigitnet"
 _TOP_LEVEL_OPTIONS = ("-h", "--help", "--version")
 
-# The grey levels of the bundled digits run from 0 to 16, those of MNIST's
-# layout from 0 to 255; load_train_test divides by these.
-_DIGITS_SCALE = 16.0
-_IDX_SCALE = 255.0
+# A write to a closed pipe ends Unix tools by SIGPIPE, status 128 + 13.
+_CLOSED_PIPE_STATUS = 141
+_INTERRUPTED_STATUS = 130
+
+# The estimator's parameters that train's options set, and those options,
+# whose values they take; the estimator's messages name the options.
+_OPTION_OF = {
+    "hidden_layer_sizes": "--hidden",
+    "max_iter": "--epochs",
+    "batch_size": "--batch-size",
+    "learning_rate_init": "--eta",
+    "random_state": "--seed",
+    "loss": "--loss",
+    "weight_init": "--weight-init",
+    "alpha": "--alpha",
+    "learning_rate": "--learning-rate",
+    "power_t": "--power-t",
+    "momentum": "--momentum",
+    "nesterovs_momentum": "--nesterov",
+    "shuffle": "--no-shuffle",
+    "tol": "--tol",
+    "n_iter_no_change": "--n-iter-no-change",
+    "early_stopping": "--early-stopping",
+    "validation_fraction": "--validation-fraction",
+    "class_weight": "--class-weight",
+}
+_INVALID_PARAMETER = re.compile(
+    r"The '(?P<name>\w+)' parameter of \w+ must be (?P<rule>.+)\. "
+    r"Got (?P<value>.+) instead\.",
+    re.DOTALL,
+)
+
+# The plateau threshold of --early-stopping and --learning-rate adaptive
+# when --tol is not given (MLPClassifier's default).
+_PLATEAU_TOL = 1e-4
 
 # Unpickling a file that is not what it claims fails in many ways, all of
 # them meaning "not a readable model file".
@@ -68,8 +123,9 @@ cost. The prediction is the digit whose output neuron is most active.
 With no arguments, runs the book's experiment on scikit-learn's bundled 8x8
 digits (a few seconds, no download): a 64-30-10 network, 30 epochs,
 mini-batches of 10 images, learning rate eta = 3.0, seed 0. After each epoch
-it prints the book's line "Epoch j: k / n": k of the n held-out test images
-recognised. Options without a command are train's: "skdigitnet --eta 1.0".
+it prints the book's line "Epoch j: k / n" (epochs counted from 1): k of the
+n held-out test images recognised. Options without a command are train's:
+"skdigitnet --eta 1.0".
 """
 
 _EPILOG = """\
@@ -89,8 +145,10 @@ the images: "digits", scikit-learn's bundled 1,797 8x8 digits, split 80/20
 folder "mnist" of scikit-learn's data home (~/scikit_learn_data), see
 --download; or the path of any FOLDER in MNIST's layout
 (train-images-idx3-ubyte, train-labels-idx1-ubyte, t10k-images-idx3-ubyte,
-t10k-labels-idx1-ubyte, each may end in .gz), such as Fashion-MNIST.
-Pixels are scaled to [0, 1]"""
+t10k-labels-idx1-ubyte, each may end in .gz), such as Fashion-MNIST. A folder
+with only the two t10k files has its test images split 80/20 the same way
+(MNIST's 10,000: 8,000 for training, 2,000 for testing). Pixels are scaled to
+[0, 1]"""
 
 _MODEL_HELP = """\
 a model file written by "train --save". Loading it runs Python's pickle:
@@ -99,6 +157,20 @@ load only files you trust"""
 
 class _UserError(Exception):
     """A mistake of the user's: reported as one line, exit status 2."""
+
+
+class _Interrupted(Exception):
+    """Training interrupted; ``epochs`` whole epochs ran, giving ``model``.
+
+    ``model`` is the network after its last whole epoch, or after its best
+    one by validation accuracy if ``best``, or None if there is none.
+    """
+
+    def __init__(self, epochs, model, best=False):
+        super().__init__(epochs)
+        self.epochs = epochs
+        self.model = model
+        self.best = best
 
 
 class _Parser(argparse.ArgumentParser):
@@ -125,44 +197,36 @@ class _Formatter(argparse.HelpFormatter):
         )
 
 
-# --- option types: each refuses a bad value with a message naming it -------
+# --- option types: the syntax of numbers; the estimator judges the values ---
 
 
-def _number(kind, text, ok, expected):
+def _float(text):
+    """Parse a finite number; its range is the estimator's to check."""
     try:
-        value = kind(text)
+        value = float(text)
     except ValueError:
-        raise argparse.ArgumentTypeError(f"expected {expected}, got {text!r}")
-    if not (math.isfinite(value) and ok(value)):
-        raise argparse.ArgumentTypeError(f"expected {expected}, got {text!r}")
+        value = math.nan
+    if not math.isfinite(value):
+        raise argparse.ArgumentTypeError(f"expected a number, got {text!r}")
     return value
 
 
-def _positive_int(text):
-    return _number(int, text, lambda v: v >= 1, "a positive integer")
+# --- the parser: one function per command ---------------------------------
 
 
-def _seed(text):
-    return _number(int, text, lambda v: 0 <= v < 2**32, "an integer in [0, 2**32)")
+def build_parser():
+    """Return the command line's argument parser.
 
+    Each command's options are added by a function of its own, listed in
+    ``_COMMANDS``; a new command is one more such function.
 
-def _positive_float(text):
-    return _number(float, text, lambda v: v > 0, "a positive number")
-
-
-def _nonnegative_float(text):
-    return _number(float, text, lambda v: v >= 0, "a number >= 0")
-
-
-def _unit_float(text):
-    return _number(float, text, lambda v: 0 <= v <= 1, "a number in [0, 1]")
-
-
-def _open_unit_float(text):
-    return _number(float, text, lambda v: 0 < v < 1, "a number in (0, 1)")
-
-
-def _build_parser():
+    Returns
+    -------
+    parser : argparse.ArgumentParser
+        The parser of ``skdigitnet``, with the commands as subparsers. Its
+        errors raise an exception instead of exiting; :func:`main` reports
+        them.
+    """
     parser = _Parser(
         prog=PROG,
         description=_DESCRIPTION,
@@ -172,16 +236,23 @@ def _build_parser():
     parser.add_argument(
         "--version", action="version", version=f"%(prog)s {__version__}"
     )
-    commands = parser.add_subparsers(dest="command", metavar="COMMAND")
+    commands = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
+    for add_command in _COMMANDS:
+        add_command(commands)
+    return parser
 
+
+def _add_train_parser(commands):
     train = commands.add_parser(
         "train",
         help="train the network, printing 'Epoch j: k / n' after each epoch",
         description=(
             "Train the book's sigmoid network epoch by epoch, printing after "
             "each epoch the book's line 'Epoch j: k / n' (k of the n test "
-            "images recognised), then the final accuracy and the time taken. "
-            "The defaults are chapter 1's settings."
+            "images recognised after epoch j, counted from 1), then the final "
+            "accuracy and the time taken. The defaults are chapter 1's "
+            "settings. Ctrl-C stops training; with --save, the network of the "
+            "last whole epoch is saved."
         ),
         formatter_class=_Formatter,
     )
@@ -189,10 +260,30 @@ def _build_parser():
         "--data", default="digits", help=_DATA_HELP + " (default: digits)."
     )
     _add_data_source_options(train)
+    _add_book_options(train)
+    _add_chapter3_options(train)
+    _add_stopping_options(train)
+    train.add_argument(
+        "--dtype",
+        choices=["float64", "float32"],
+        default="float64",
+        help="floating-point type of the training: float32 is faster and "
+        "uses half the memory (default: float64).",
+    )
+    train.add_argument(
+        "--save",
+        metavar="MODEL",
+        help="write the trained network to this file, for 'evaluate' and "
+        "'predict'. Checked before training starts.",
+    )
+    train.set_defaults(run=_train)
+
+
+def _add_book_options(train):
     book = train.add_argument_group("the book's settings (chapter 1)")
     book.add_argument(
         "--hidden",
-        type=_positive_int,
+        type=int,
         nargs="+",
         default=[30],
         metavar="N",
@@ -202,14 +293,14 @@ def _build_parser():
     )
     book.add_argument(
         "--epochs",
-        type=_positive_int,
+        type=int,
         default=30,
         help="the book's epochs: passes over the training images (default: "
         "30). max_iter in Python.",
     )
     book.add_argument(
         "--batch-size",
-        type=_positive_int,
+        type=int,
         default=10,
         metavar="N",
         help="the book's mini_batch_size: images per gradient step "
@@ -217,19 +308,21 @@ def _build_parser():
     )
     book.add_argument(
         "--eta",
-        type=_positive_float,
+        type=_float,
         default=3.0,
         help="the book's learning rate eta (default: 3.0). learning_rate_init "
         "in Python.",
     )
     book.add_argument(
         "--seed",
-        type=_seed,
+        type=int,
         default=0,
         help="seed of the initial weights and of the shuffling: the same seed "
         "gives the same network (default: 0). random_state in Python.",
     )
 
+
+def _add_chapter3_options(train):
     more = train.add_argument_group(
         "beyond chapter 1 (chapter 3 and scikit-learn's MLPClassifier)"
     )
@@ -250,7 +343,7 @@ def _build_parser():
     )
     more.add_argument(
         "--alpha",
-        type=_nonnegative_float,
+        type=_float,
         default=0.0,
         help="strength of the L2 penalty on the weights; the book's lmbda "
         "over n training images is alpha = lmbda * batch_size / n "
@@ -266,13 +359,13 @@ def _build_parser():
     )
     more.add_argument(
         "--power-t",
-        type=_nonnegative_float,
+        type=_float,
         default=0.5,
         help="the exponent of the invscaling schedule (default: 0.5).",
     )
     more.add_argument(
         "--momentum",
-        type=_unit_float,
+        type=_float,
         default=0.0,
         help="momentum of the gradient steps, in [0, 1]; 0 is the book's "
         "plain gradient descent (default: 0).",
@@ -288,21 +381,33 @@ def _build_parser():
         help="do not shuffle the training images before each epoch.",
     )
     more.add_argument(
-        "--tol",
-        type=_nonnegative_float,
-        default=1e-4,
-        help="training stops early when the training loss (with "
-        "--early-stopping, the validation accuracy) has not improved by tol "
-        "for --n-iter-no-change epochs (default: 1e-4).",
+        "--class-weight",
+        choices=["balanced"],
+        default=None,
+        help="weigh each class by n_samples / (n_classes * its count).",
     )
-    more.add_argument(
+
+
+def _add_stopping_options(train):
+    stop = train.add_argument_group("stopping before --epochs")
+    stop.add_argument(
+        "--tol",
+        type=_float,
+        default=None,
+        help="stop when the training loss has not improved by tol for more "
+        "than --n-iter-no-change epochs; with --early-stopping, the "
+        "validation accuracy; with --learning-rate adaptive, divide eta by 5 "
+        "instead of stopping. Without --tol every epoch runs, as in the book "
+        f"(--early-stopping and adaptive then use tol = {_PLATEAU_TOL:g}).",
+    )
+    stop.add_argument(
         "--n-iter-no-change",
-        type=_positive_int,
+        type=int,
         default=10,
         metavar="N",
         help="epochs without improvement before stopping (default: 10).",
     )
-    more.add_argument(
+    stop.add_argument(
         "--early-stopping",
         action="store_true",
         help="hold out --validation-fraction of the training images, stop "
@@ -310,32 +415,15 @@ def _build_parser():
         "weights. Prints the training loss and validation accuracy of each "
         "epoch instead of the book's lines.",
     )
-    more.add_argument(
+    stop.add_argument(
         "--validation-fraction",
-        type=_open_unit_float,
+        type=_float,
         default=0.1,
         help="the fraction held out by --early-stopping (default: 0.1).",
     )
-    more.add_argument(
-        "--class-weight",
-        choices=["balanced"],
-        default=None,
-        help="weigh each class by n_samples / (n_classes * its count).",
-    )
-    more.add_argument(
-        "--dtype",
-        choices=["float64", "float32"],
-        default="float64",
-        help="floating-point type of the training: float32 is faster and "
-        "uses half the memory (default: float64).",
-    )
-    train.add_argument(
-        "--save",
-        metavar="MODEL",
-        help="write the trained network to this file, for 'evaluate' and 'predict'.",
-    )
-    train.set_defaults(run=_train)
 
+
+def _add_evaluate_parser(commands):
     evaluate = commands.add_parser(
         "evaluate",
         help="accuracy, per-digit report and confusion matrix of a saved model",
@@ -354,6 +442,8 @@ def _build_parser():
     _add_data_source_options(evaluate)
     evaluate.set_defaults(run=_evaluate)
 
+
+def _add_predict_parser(commands):
     predict = commands.add_parser(
         "predict",
         help="read the digits of image files with a saved model",
@@ -364,8 +454,10 @@ def _build_parser():
             "images, or images already flattened to rows. The images have "
             "the size the model was trained on (28x28 for MNIST, 8x8 for the "
             "digits) and hold grey levels as the training images did: 0 to "
-            "255 for 28x28 images, 0 to 16 for the 8x8 digits. They are "
-            "divided by the same number as in training."
+            "255 for 28x28 images, 0 to 16 for the 8x8 digits, unless "
+            "--grey-max says otherwise. A file whose grey levels all lie in "
+            "[0, 1], for a model that learnt from 0 to 16 or 255, is warned "
+            "about."
         ),
         formatter_class=_Formatter,
     )
@@ -376,8 +468,16 @@ def _build_parser():
         nargs="+",
         help="an IDX or .npy file of grey levels.",
     )
+    predict.add_argument(
+        "--grey-max",
+        type=_float,
+        metavar="G",
+        help="the grey level of full ink in the FILEs: they are divided by G "
+        "to lie in [0, 1] as the training images did; '--grey-max 1' for "
+        "images already scaled to [0, 1] (default: that of the training "
+        "images, 255 for 28x28 images, 16 for the 8x8 digits).",
+    )
     predict.set_defaults(run=_predict)
-    return parser
 
 
 def _add_data_source_options(parser):
@@ -396,28 +496,61 @@ def _add_data_source_options(parser):
     )
 
 
+# The commands, in the order --help lists them.
+_COMMANDS = (_add_train_parser, _add_evaluate_parser, _add_predict_parser)
+
+
 # --- data and model files ---------------------------------------------------
 
 
 def _load_data(data, args):
-    """``(X_train, X_test, y_train, y_test)`` and the scale of the grey levels."""
-    if data not in ("digits", "mnist") and not args.download:
-        if not os.path.isdir(data):
-            raise _UserError(
-                f"--data {data}: no such folder; give digits, mnist or a folder "
-                "in MNIST's layout."
-            )
+    """Load ``--data``: the four arrays, the grey-level maximum, a note or None.
+
+    The note says how a folder with only the ``t10k`` files was split.
+    """
+    if data == "digits":
+        return load_train_test("digits"), _DIGITS_GREY_MAX, None
+    folder = _data_folder(data, args.data_home)
+    if data != "mnist" and not args.download and not os.path.isdir(folder):
+        raise _UserError(
+            f"--data {data}: no such folder; give digits, mnist or a folder "
+            "in MNIST's layout."
+        )
+    split = not args.download and _only_test_files(folder)
     try:
         arrays = load_train_test(
             data, data_home=args.data_home, download_if_missing=args.download
         )
-    except FileNotFoundError as exc:
-        hint = "" if args.download else " On the command line, --download does so."
-        raise _UserError(f"{exc}{hint}") from exc
+    except _MissingFilesError as exc:
+        raise _UserError(_missing_files_message(exc, data)) from exc
     except (OSError, ValueError) as exc:
         raise _UserError(str(exc)) from exc
-    scale = _DIGITS_SCALE if data == "digits" else _IDX_SCALE
-    return arrays, scale
+    note = None
+    if split:
+        n_train, n_test = len(arrays[2]), len(arrays[3])
+        note = (
+            f"Only the t10k files are in {folder}: their {n_train + n_test:,} "
+            f"images are split 80/20 (stratified, always the same split) into "
+            f"{n_train:,} training and {n_test:,} test images."
+        )
+    return arrays, _IDX_GREY_MAX, note
+
+
+def _missing_files_message(exc, data):
+    """Word a missing-files error for the command line: the cause first."""
+    names = ", ".join(exc.missing)
+    if exc.reason is not None:
+        return (
+            f"downloading MNIST failed: {exc.reason}. The folder "
+            f"{exc.folder!r} still lacks {names}: run --download again when "
+            f"online, or copy MNIST's files there from {_MNIST_URL}."
+        )
+    where = "" if os.path.isdir(exc.folder) else " (no such folder)"
+    fetch = ", or add --download to fetch MNIST" if data == "mnist" else ""
+    return (
+        f"files missing from {exc.folder!r}{where}: {names} (each may end in "
+        f".gz). Copy MNIST's IDX files there from {_MNIST_URL}{fetch}."
+    )
 
 
 def _describe_data(data, n_features):
@@ -435,24 +568,40 @@ def _architecture(model):
     return "-".join(str(int(size)) for size in [*sizes, model.n_outputs_])
 
 
+def _check_save_path(path):
+    """Refuse, before training, a ``--save`` path that cannot be written."""
+    if os.path.isdir(path):
+        raise _UserError(
+            f"cannot save to {path!r}: it is a folder; give a file name, such "
+            f"as {os.path.join(path, 'net.joblib')!r}."
+        )
+    folder = os.path.dirname(os.path.abspath(path))
+    if not os.path.isdir(folder):
+        raise _UserError(f"cannot save to {path!r}: no folder {folder!r}.")
+    if not os.access(folder, os.W_OK):
+        raise _UserError(f"cannot save to {path!r}: folder {folder!r} not writable.")
+
+
 def _save_model(path, model, scale, data):
+    # Written beside the target and renamed into place, so that a failed or
+    # interrupted write leaves no half file.
+    folder = os.path.dirname(os.path.abspath(path))
     try:
-        joblib.dump({"model": model, "scale": scale, "data": data}, path)
+        fd, tmp_path = tempfile.mkstemp(dir=folder, suffix=".tmp")
+        os.close(fd)
+        try:
+            joblib.dump({"model": model, "scale": scale, "data": data}, tmp_path)
+            os.replace(tmp_path, path)
+        except BaseException:
+            os.remove(tmp_path)
+            raise
     except OSError as exc:
         raise _UserError(f"cannot write model file {path!r}: {exc}") from exc
 
 
 def _load_model(path):
-    """Load a model file: the model, its grey-level scale, the data it learned."""
-    try:
-        content = joblib.load(path)
-    except OSError as exc:
-        raise _UserError(f"cannot read model file {path!r}: {exc}") from exc
-    except _UNPICKLING_ERRORS as exc:
-        raise _UserError(
-            f"{path!r} is not a readable model file (it may be truncated or "
-            f"corrupt): {type(exc).__name__}: {exc}"
-        ) from exc
+    """Load a model file: the model, its grey-level maximum, the data it learned."""
+    content = _unpickle(path)
     # A bare estimator, dumped from Python, is accepted too: its scale
     # follows from its input size, as in training.
     if isinstance(content, dict):
@@ -471,7 +620,7 @@ def _load_model(path):
     except NotFittedError as exc:
         raise _UserError(f"{path!r} holds a network that was never trained.") from exc
     if scale is None:
-        scale = _DIGITS_SCALE if model.n_features_in_ == 64 else _IDX_SCALE
+        scale = _DIGITS_GREY_MAX if model.n_features_in_ == 64 else _IDX_GREY_MAX
     if not isinstance(scale, (int, float)) or not scale > 0:
         raise _UserError(f"{path!r} holds a bad grey-level scale {scale!r}.")
     if not isinstance(data, str):
@@ -479,8 +628,23 @@ def _load_model(path):
     return model, float(scale), data
 
 
-def _read_images(path, n_features, scale):
-    """Rows of pixels in [0, 1] of the images in ``path``."""
+def _unpickle(path):
+    try:
+        if os.path.isfile(path) and os.path.getsize(path) == 0:
+            raise _UserError(f"cannot read model file {path!r}: the file is empty.")
+        return joblib.load(path)
+    except OSError as exc:
+        raise _UserError(f"cannot read model file {path!r}: {exc}") from exc
+    except _UNPICKLING_ERRORS as exc:
+        cause = f"{type(exc).__name__}: {exc}" if str(exc) else type(exc).__name__
+        raise _UserError(
+            f"{path!r} is not a readable model file (it may be truncated or "
+            f"corrupt): {cause}"
+        ) from exc
+
+
+def _read_images(path, n_features):
+    """Read the images in ``path`` as rows of ``n_features`` grey levels."""
     try:
         if path.endswith(".npy"):
             array = np.load(path, allow_pickle=False)
@@ -489,8 +653,8 @@ def _read_images(path, n_features, scale):
     except OSError as exc:
         raise _UserError(f"cannot read {path!r}: {exc}") from exc
     except (ValueError, EOFError) as exc:
-        what = ".npy array" if path.endswith(".npy") else "IDX file"
-        raise _UserError(f"cannot read {path!r} as a {what}: {exc}") from exc
+        what = "a .npy array" if path.endswith(".npy") else "an IDX file"
+        raise _UserError(f"cannot read {path!r} as {what}: {exc}") from exc
     if not isinstance(array, np.ndarray):
         array.close()
         raise _UserError(f"{path!r} is an .npz archive, not a .npy array.")
@@ -515,27 +679,36 @@ def _read_images(path, n_features, scale):
         )
     if len(rows) == 0:
         raise _UserError(f"{path!r} holds no images.")
-    rows = rows.astype(np.float64)
-    if not np.all((rows >= 0) & (rows <= scale)):
+    return rows.astype(np.float64)
+
+
+def _scale_images(path, rows, grey_max, trained_max):
+    """Divide grey levels by ``grey_max``; refuse or warn where they do not fit."""
+    if not np.all((rows >= 0) & (rows <= grey_max)):
         raise _UserError(
-            f"{path!r} holds values outside [0, {scale:g}]: the model takes "
-            f"grey levels from 0 to {scale:g}, as in its training images."
+            f"{path!r} holds values outside [0, {grey_max:g}]: the model takes "
+            f"grey levels from 0 to {grey_max:g}; give the grey level of full "
+            "ink of these images with --grey-max."
         )
-    return rows / scale
+    if grey_max == trained_max > 1 and rows.max() <= 1:
+        warnings.warn(
+            f"the grey levels of {path!r} all lie in [0, 1], but the model "
+            f"learnt from grey levels 0 to {trained_max:g}: to it these images "
+            "are nearly blank. If they are scaled to [0, 1] already, give "
+            "--grey-max 1."
+        )
+    return rows / grey_max
 
 
-# --- the commands -------------------------------------------------------------
+# --- train ---------------------------------------------------------------------
 
 
 def _train(args):
     if args.save is not None:
-        folder = os.path.dirname(os.path.abspath(args.save))
-        if not os.path.isdir(folder):
-            raise _UserError(f"cannot save to {args.save!r}: no folder {folder!r}.")
-    (X_train, X_test, y_train, y_test), scale = _load_data(args.data, args)
+        _check_save_path(args.save)
+    (X_train, X_test, y_train, y_test), scale, note = _load_data(args.data, args)
     X_train = X_train.astype(args.dtype)
     X_test = X_test.astype(args.dtype)
-    n_test = len(y_test)
     if args.batch_size > len(y_train):
         # Said once here: the estimator would say it on every epoch.
         warnings.warn(
@@ -543,98 +716,257 @@ def _train(args):
             f"training images: mini-batches of {len(y_train)}."
         )
         args.batch_size = len(y_train)
-
-    model = SigmoidMLPClassifier(
-        hidden_layer_sizes=tuple(args.hidden),
-        loss=args.loss,
-        weight_init=args.weight_init,
-        alpha=args.alpha,
-        batch_size=args.batch_size,
-        learning_rate=args.learning_rate,
-        learning_rate_init=args.eta,
-        power_t=args.power_t,
-        max_iter=args.epochs,
-        shuffle=not args.no_shuffle,
-        # partial_fit per epoch with this seed gives exactly fit's network.
-        random_state=args.seed,
-        tol=args.tol,
-        verbose=args.early_stopping,
-        momentum=args.momentum,
-        nesterovs_momentum=args.nesterov,
-        early_stopping=args.early_stopping,
-        validation_fraction=args.validation_fraction,
-        n_iter_no_change=args.n_iter_no_change,
-        class_weight=args.class_weight,
-    )
-    classes = np.unique(y_train)
-    sizes = "-".join(str(n) for n in [X_train.shape[1], *args.hidden, len(classes)])
-    print(
-        f"Training a {sizes} sigmoid network on "
-        f"{_describe_data(args.data, X_train.shape[1])}: {len(y_train):,} "
-        f"training and {n_test:,} test images; {args.epochs} epochs, "
-        f"mini-batches of {args.batch_size}, eta {args.eta}, seed {args.seed}.",
-        flush=True,
+    model = SigmoidMLPClassifier(**_estimator_params(args))
+    if note is not None:
+        print(note)
+    header = (
+        f"Training a {_planned_architecture(args, X_train, y_train)} sigmoid "
+        f"network on {_describe_data(args.data, X_train.shape[1])}: "
+        f"{len(y_train):,} training and {len(y_test):,} test images; "
+        f"{_plural(args.epochs, 'epoch')}, mini-batches of {args.batch_size}, "
+        f"eta {args.eta}, seed {args.seed}."
     )
 
     start = time.perf_counter()
     try:
-        with warnings.catch_warnings():
-            # The line printed when training stops says it more plainly.
-            warnings.simplefilter("ignore", ConvergenceWarning)
-            warnings.filterwarnings("ignore", "Training interrupted by user")
-            if args.early_stopping:
-                # partial_fit cannot hold out a validation set; fit prints
-                # each epoch's loss and validation accuracy.
-                model.fit(X_train, y_train)
-                epochs = model.n_iter_
-            else:
-                epochs = _train_epochs(model, args, X_train, y_train, X_test, y_test)
-    except ValueError as exc:
-        # The estimator's refusals, such as divergence with too large an eta.
-        raise _UserError(str(exc)) from exc
+        if args.early_stopping:
+            print(header, flush=True)
+            epochs = _fit_early_stopping(model, X_train, y_train)
+        else:
+            data = X_train, y_train, X_test, y_test
+            epochs = _fit_epochs(model, args, header, data)
+    except _Interrupted as exc:
+        return _save_interrupted(args, exc, scale)
     seconds = time.perf_counter() - start
-    # Record the run as fit records it: the epochs run.
-    model.n_iter_ = epochs
 
     correct = int(np.sum(model.predict(X_test) == y_test))
+    n_test = len(y_test)
     print(f"Accuracy: {correct / n_test:.4f} ({correct} / {n_test} test images)")
     tested = "" if args.early_stopping else ", testing included"
-    print(f"Time: {seconds:.1f} s for {epochs} epochs{tested}")
+    print(f"Time: {seconds:.1f} s for {_plural(epochs, 'epoch')}{tested}")
+    _warn_if_chance(correct / n_test, y_train, y_test, args)
     if args.save is not None:
-        # A folder is kept as an absolute path, for evaluate from elsewhere.
-        data = args.data
-        if data not in ("digits", "mnist"):
-            data = os.path.abspath(data)
-        _save_model(args.save, model, scale, data)
+        _save_model(args.save, model, scale, _data_to_record(args.data))
         print(f"Saved the network to {args.save}")
     return 0
 
 
-def _train_epochs(model, args, X_train, y_train, X_test, y_test):
-    """Run ``partial_fit`` epoch by epoch, printing the book's line after each."""
+def _estimator_params(args):
+    """Map train's options to the estimator's parameters, unchecked."""
+    # Each option's value is its parameter's, but for these three.
+    params = {
+        name: getattr(args, option[2:].replace("-", "_"))
+        for name, option in _OPTION_OF.items()
+        if name not in ("hidden_layer_sizes", "shuffle", "tol")
+    }
+    params["hidden_layer_sizes"] = tuple(args.hidden)
+    params["shuffle"] = not args.no_shuffle
+    # fit prints each epoch's loss and validation accuracy.
+    params["verbose"] = args.early_stopping
+    # Without --tol the estimator keeps its own default, except where a
+    # plateau rule is asked for and needs a threshold.
+    if args.tol is not None:
+        params["tol"] = args.tol
+    elif args.early_stopping or args.learning_rate == "adaptive":
+        params["tol"] = _PLATEAU_TOL
+    return params
+
+
+def _planned_architecture(args, X_train, y_train):
+    sizes = [X_train.shape[1], *args.hidden, len(np.unique(y_train))]
+    return "-".join(str(n) for n in sizes)
+
+
+def _plural(n, word):
+    return f"{n} {word}" if n == 1 else f"{n} {word}s"
+
+
+def _data_to_record(data):
+    # A folder is kept as an absolute path, for evaluate from elsewhere.
+    return data if data in ("digits", "mnist") else os.path.abspath(data)
+
+
+def _fit_epochs(model, args, header, data):
+    """Call ``partial_fit`` once per epoch, printing the book's line after each.
+
+    ``header`` is printed once the first epoch has shown the options valid,
+    so that a bad option gives its error alone. Return the number of epochs
+    run. Stop early by fit's rule when ``--tol`` is given, computed from the
+    public ``loss_curve_``. On Ctrl-C raise :class:`_Interrupted` with a copy
+    of the model after its last whole epoch.
+    """
+    X_train, y_train, X_test, y_test = data
     classes = np.unique(y_train)
     n_test = len(y_test)
-    for j in range(args.epochs):
-        model.partial_fit(X_train, y_train, classes=classes)
-        if model.n_iter_ == 0:
-            print(f"Interrupted in epoch {j}: keeping the weights of the epochs done.")
-            return j
-        correct = int(np.sum(model.predict(X_test) == y_test))
-        print(f"Epoch {j}: {correct} / {n_test}", flush=True)
-        # The test by which fit stops: no gain in training loss for a while.
-        if model._no_improvement_count > model.n_iter_no_change:
-            print(
-                f"Training loss did not improve by tol={args.tol:g} for "
-                f"{args.n_iter_no_change} epochs: stopped."
+    stops = args.tol is not None and args.learning_rate != "adaptive"
+    epoch, last = 0, None
+    try:
+        # The loop runs at least once, so that the estimator checks every
+        # parameter, the number of epochs included.
+        while epoch == 0 or epoch < args.epochs:
+            with _estimator_errors():
+                model.partial_fit(X_train, y_train, classes=classes)
+            if len(model.loss_curve_) == epoch:
+                # The estimator caught an interrupt and ended without an epoch.
+                raise KeyboardInterrupt
+            last = (epoch + 1, copy.deepcopy(model))
+            epoch += 1
+            if epoch == 1:
+                print(header)
+            correct = int(np.sum(model.predict(X_test) == y_test))
+            print(f"Epoch {epoch}: {correct} / {n_test}", flush=True)
+            if stops and _stalled(model.loss_curve_, args.tol, args.n_iter_no_change):
+                print(
+                    f"Training loss did not improve by tol={args.tol:g} for more "
+                    f"than {_plural(args.n_iter_no_change, 'epoch')}: stopped."
+                )
+                break
+    except KeyboardInterrupt as exc:
+        raise _Interrupted(*(last or (0, None))) from exc
+    return epoch
+
+
+def _stalled(losses, tol, n_iter_no_change):
+    """Tell whether fit's rule stops after ``losses``.
+
+    It stops after more than ``n_iter_no_change`` epochs in a row whose loss
+    was not ``tol`` below the best loss before them.
+    """
+    best, count = math.inf, 0
+    for loss in losses:
+        count = count + 1 if loss > best - tol else 0
+        best = min(best, loss)
+    return count > n_iter_no_change
+
+
+def _fit_early_stopping(model, X_train, y_train):
+    """Train by ``fit``, which holds out the validation set; return the epochs.
+
+    On Ctrl-C raise :class:`_Interrupted` with the model if the estimator
+    kept its best epoch so far, without one if it undid the fit.
+    """
+    # partial_fit cannot hold out a validation set; fit prints each epoch's
+    # loss and validation accuracy.
+    try:
+        with warnings.catch_warnings(record=True) as caught:
+            with _estimator_errors(interrupts_are_errors=False):
+                model.fit(X_train, y_train)
+    except KeyboardInterrupt as exc:
+        raise _Interrupted(0, None) from exc
+    interrupted = False
+    for warning in caught:
+        if _is_interrupt_warning(warning.message):
+            interrupted = True
+        else:
+            warnings.showwarning(
+                warning.message, warning.category, warning.filename, warning.lineno
             )
-            return j + 1
-    return args.epochs
+    if interrupted:
+        raise _Interrupted(len(model.loss_curve_), model, best=True)
+    return len(model.loss_curve_)
+
+
+def _is_interrupt_warning(message):
+    return isinstance(message, UserWarning) and "interrupted" in str(message)
+
+
+@contextlib.contextmanager
+def _estimator_errors(interrupts_are_errors=True):
+    """Turn the estimator's refusals into user errors, its interrupts into Ctrl-C.
+
+    A bad option value is reported as argparse reports a bad option. An
+    interrupt that the estimator catches and warns about is raised again,
+    unless ``interrupts_are_errors`` is False.
+    """
+    with warnings.catch_warnings():
+        # Stopping at max_iter is the command's plan, not a failure.
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        if interrupts_are_errors:
+            warnings.filterwarnings("error", "Training interrupted", UserWarning)
+        try:
+            yield
+        except UserWarning as exc:
+            if not _is_interrupt_warning(exc):
+                raise
+            raise KeyboardInterrupt from exc
+        except InvalidParameterError as exc:
+            raise _usage_error(exc) from exc
+        except ValueError as exc:
+            # Such as divergence with too large an eta.
+            raise _UserError(_with_options(str(exc))) from exc
+
+
+def _usage_error(exc):
+    match = _INVALID_PARAMETER.fullmatch(str(exc))
+    if match is None or match["name"] not in _OPTION_OF:
+        return _UserError(_with_options(str(exc)))
+    return _UserError(
+        f"argument {_OPTION_OF[match['name']]}: must be {match['rule']}; got "
+        f"{match['value']} (see '{PROG} train --help')"
+    )
+
+
+def _with_options(message):
+    """Name train's options in an estimator message instead of its parameters."""
+    for name, option in _OPTION_OF.items():
+        # Bare words such as "loss" also have their everyday meaning.
+        bare = rf"|\b{name}\b" if "_" in name else ""
+        message = re.sub(rf"'{name}'{bare}", option, message)
+    return message
+
+
+def _warn_if_chance(accuracy, y_train, y_test, args):
+    """Warn when the accuracy is no better than always answering one label."""
+    labels, counts = np.unique(y_train, return_counts=True)
+    chance = float(np.mean(y_test == labels[np.argmax(counts)]))
+    # Within a tenth of the way from chance to perfect: learnt nothing useful.
+    if accuracy > chance + (1 - chance) / 10:
+        return
+    tries = [f"a smaller --eta (now {args.eta:g})"]
+    if args.loss == "squared_error":
+        tries.append("--loss cross_entropy")
+    if args.weight_init == "gaussian":
+        tries.append("--weight-init scaled")
+    tries.append("more --epochs")
+    warnings.warn(
+        f"the accuracy {accuracy:.4f} is at or near chance: always answering "
+        f"the most common label scores {chance:.4f}. Try {', '.join(tries[:-1])} "
+        f"or {tries[-1]}."
+    )
+
+
+def _save_interrupted(args, interrupted, scale):
+    if args.save is None:
+        print(f"{PROG}: interrupted", file=sys.stderr)
+        return _INTERRUPTED_STATUS
+    if interrupted.model is None:
+        print(
+            f"{PROG}: interrupted before a whole epoch was kept: nothing saved.",
+            file=sys.stderr,
+        )
+        return _INTERRUPTED_STATUS
+    _save_model(args.save, interrupted.model, scale, _data_to_record(args.data))
+    if interrupted.best:
+        what = (
+            "its best epoch by validation accuracy "
+            f"({_plural(interrupted.epochs, 'whole epoch')} run)"
+        )
+    else:
+        what = f"epoch {interrupted.epochs}, the last whole epoch,"
+    print(
+        f"{PROG}: interrupted: saved the network of {what} to {args.save}",
+        file=sys.stderr,
+    )
+    return _INTERRUPTED_STATUS
+
+
+# --- evaluate and predict -----------------------------------------------------
 
 
 def _evaluate(args):
     model, _, trained_on = _load_model(args.model)
     data = trained_on if args.data is None else args.data
-    (_, X_test, _, y_test), _ = _load_data(data, args)
+    (_, X_test, _, y_test), _, note = _load_data(data, args)
     if X_test.shape[1] != model.n_features_in_:
         raise _UserError(
             f"the model in {args.model!r} takes {model.n_features_in_} pixels "
@@ -644,6 +976,8 @@ def _evaluate(args):
     y_pred = model.predict(X_test)
     correct = int(np.sum(y_pred == y_test))
     n_test = len(y_test)
+    if note is not None:
+        print(note)
     print(
         f"The {_architecture(model)} network in {args.model} on "
         f"{_describe_data(data, X_test.shape[1])}, {n_test:,} test images"
@@ -651,6 +985,11 @@ def _evaluate(args):
     print(f"Accuracy: {correct / n_test:.4f} ({correct} / {n_test})")
     print()
     print(classification_report(y_test, y_pred, digits=4, zero_division=0))
+    _print_confusion_matrix(y_test, y_pred)
+    return 0
+
+
+def _print_confusion_matrix(y_test, y_pred):
     labels = np.union1d(y_test, y_pred)
     matrix = confusion_matrix(y_test, y_pred, labels=labels)
     width = max(len(str(matrix.max())), *(len(str(label)) for label in labels)) + 1
@@ -658,18 +997,26 @@ def _evaluate(args):
     print(" " * width + "".join(f"{label!s:>{width}}" for label in labels))
     for label, row in zip(labels, matrix):
         print(f"{label!s:>{width}}" + "".join(f"{n:>{width}}" for n in row))
-    return 0
 
 
 def _predict(args):
     model, scale, _ = _load_model(args.model)
+    grey_max = scale if args.grey_max is None else args.grey_max
+    if not grey_max > 0:
+        raise _UserError(f"argument --grey-max: must be above 0; got {grey_max:g}")
     # Read every file before printing, so a bad file gives only its error.
-    images = [_read_images(path, model.n_features_in_, scale) for path in args.files]
+    images = [
+        _scale_images(path, _read_images(path, model.n_features_in_), grey_max, scale)
+        for path in args.files
+    ]
+    dtype = model.coefs_[0].dtype
     for path, rows in zip(args.files, images):
-        labels = model.predict(rows.astype(model.coefs_[0].dtype))
-        for i, label in enumerate(labels):
+        for i, label in enumerate(model.predict(rows.astype(dtype))):
             print(f"{path}[{i}]: {label}")
     return 0
+
+
+# --- main -----------------------------------------------------------------------
 
 
 def main(argv=None):
@@ -684,7 +1031,8 @@ def main(argv=None):
     -------
     status : int
         0 on success, 2 after a user error (reported as one line on stderr),
-        130 when interrupted.
+        130 when interrupted, 141 when the output pipe was closed (as by
+        ``| head``), which ends the command quietly.
     """
     argv = sys.argv[1:] if argv is None else list(argv)
     # With no arguments: the book's experiment, and where to read more.
@@ -692,9 +1040,26 @@ def main(argv=None):
     # With options but no command, the options are train's.
     if not argv or argv[0].startswith("-") and argv[0] not in _TOP_LEVEL_OPTIONS:
         argv = ["train", *argv]
-    with warnings.catch_warnings():
-        warnings.showwarning = _show_warning
-        return _run(argv, first_run)
+    try:
+        with warnings.catch_warnings():
+            warnings.showwarning = _show_warning
+            status = _run(argv, first_run)
+        # Flushed here, so that a closed pipe is met here and not at exit.
+        sys.stdout.flush()
+    except BrokenPipeError:
+        _discard_stdout()
+        return _CLOSED_PIPE_STATUS
+    return status
+
+
+def _discard_stdout():
+    # What is still buffered would fail again at exit: send it nowhere.
+    try:
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+        os.close(devnull)
+    except (OSError, ValueError, AttributeError):
+        pass  # stdout is no file descriptor (captured): nothing to redirect
 
 
 def _show_warning(message, category, filename, lineno, file=None, line=None):
@@ -704,17 +1069,14 @@ def _show_warning(message, category, filename, lineno, file=None, line=None):
 
 
 def _run(argv, first_run):
-    parser = _build_parser()
     try:
         try:
-            args = parser.parse_args(argv)
+            args = build_parser().parse_args(argv)
         except SystemExit as exc:
             # --help and --version
             return exc.code
-        if args.command is None:
-            parser.error("give a command: train, evaluate or predict")
         status = args.run(args)
-        if first_run:
+        if first_run and status == 0:
             print(f"Run '{PROG} --help' for the commands and their options.")
         return status
     except _UserError as exc:
@@ -723,9 +1085,4 @@ def _run(argv, first_run):
         return 2
     except KeyboardInterrupt:
         print(f"{PROG}: interrupted", file=sys.stderr)
-        return 130
-
-
-#: The argparse parser of the command line; the docs' reference page is
-#: generated from it.
-build_parser = _build_parser
+        return _INTERRUPTED_STATUS

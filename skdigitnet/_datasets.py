@@ -48,6 +48,12 @@ _MNIST_N_TEST = 10_000
 
 _MNIST_URL = "http://yann.lecun.com/exdb/mnist/"
 
+# The grey level of full ink: 16 in scikit-learn's digits, 255 in MNIST's
+# layout. Pixels are divided by it to lie in [0, 1], here and by the command
+# line for the images it is given.
+_DIGITS_GREY_MAX = 16.0
+_IDX_GREY_MAX = 255.0
+
 _MNIST_DESCR = """\
 .. _mnist_dataset:
 
@@ -294,20 +300,42 @@ def _has_files(folder, part):
     return all(_find_file(folder, stem) is not None for stem in _MNIST_FILES[part])
 
 
-def _missing_message(folder, missing):
-    """Explain which MNIST files are missing from ``folder`` and how to get them."""
+class _MissingFilesError(FileNotFoundError):
+    """Files of MNIST's layout missing from a folder.
+
+    ``folder`` and ``missing`` (the file stems) say which; ``reason`` is why
+    a download failed, or None if there was none. The command line words its
+    own advice from these.
+    """
+
+    def __init__(self, folder, missing, reason=None):
+        self.folder = folder
+        self.missing = list(missing)
+        self.reason = reason
+        super().__init__(_missing_message(folder, self.missing, reason))
+
+
+def _missing_message(folder, missing, reason=None):
+    """Say which MNIST files are missing from ``folder`` and how to get them."""
     names = ", ".join(f"{stem}[.gz]" for stem in missing)
     where = "" if os.path.isdir(folder) else " (the folder does not exist)"
+    # The cause first: a failed download, else the missing files.
+    failed = ""
+    fetch = (
+        "or pass download_if_missing=True to fetch MNIST from OpenML through "
+        "scikit-learn, "
+    )
+    if reason is not None:
+        failed, fetch = f"Downloading MNIST failed: {reason}. ", ""
     return (
-        f"MNIST-layout files missing from folder {folder!r}{where}: {names}. "
-        "Expected there: train-images-idx3-ubyte, train-labels-idx1-ubyte, "
-        "t10k-images-idx3-ubyte and t10k-labels-idx1-ubyte, each raw or "
-        "gzip-compressed (.gz). To get them, download the four files from "
-        f"{_MNIST_URL} into that folder, or pass download_if_missing=True to "
-        "fetch MNIST from OpenML through scikit-learn, or give the folder of "
-        "any dataset in the same layout, such as Fashion-MNIST (for example "
-        "/usr/share/datasets/fashion-mnist from the Debian package "
-        "dataset-fashion-mnist)."
+        f"{failed}MNIST-layout files missing from folder {folder!r}{where}: "
+        f"{names}. Expected there: train-images-idx3-ubyte, "
+        "train-labels-idx1-ubyte, t10k-images-idx3-ubyte and "
+        "t10k-labels-idx1-ubyte, each raw or gzip-compressed (.gz). To get "
+        f"them, download the four files from {_MNIST_URL} into that folder, "
+        f"{fetch}or give the folder of any dataset in the same layout, such as "
+        "Fashion-MNIST (for example /usr/share/datasets/fashion-mnist from the "
+        "Debian package dataset-fashion-mnist)."
     )
 
 
@@ -318,7 +346,7 @@ def _fetch_openml_mnist(data_home):
     )
 
 
-def _download_mnist(folder, data_home, missing_message):
+def _download_mnist(folder, data_home, missing):
     """Fetch MNIST and write those of its four IDX files missing from ``folder``.
 
     Nothing is left behind if the fetch or a write fails: files written by
@@ -327,11 +355,9 @@ def _download_mnist(folder, data_home, missing_message):
     try:
         X, y = _fetch_openml_mnist(data_home)
     except OSError as exc:
-        # No connection (URLError is an OSError): the same advice as offline,
-        # with the reason the download failed.
-        raise FileNotFoundError(
-            f"{missing_message} Downloading MNIST failed: {exc}"
-        ) from exc
+        # No connection (URLError is an OSError): the reason first, then the
+        # same advice as offline.
+        raise _MissingFilesError(folder, missing, reason=exc) from exc
     X = np.asarray(X)
     y = np.asarray(y)
     n_expected = _MNIST_N_TRAIN + _MNIST_N_TEST
@@ -513,7 +539,19 @@ def load_mnist(
         path = os.path.join(get_data_home(data_home), "mnist")
     folder = os.fspath(path)
     parts = ["train", "test"] if subset == "all" else [subset]
+    _ensure_files(folder, parts, download_if_missing, data_home)
 
+    arrays = [_read_part(folder, part) for part in parts]
+    images = np.concatenate([images for images, _ in arrays])
+    target = np.concatenate([labels for _, labels in arrays])
+    data = images.reshape(len(images), -1)
+    if return_X_y:
+        return data, target
+    return _mnist_bunch(data, target, images, subset)
+
+
+def _ensure_files(folder, parts, download_if_missing, data_home):
+    """Check that ``folder`` holds the files of ``parts``; download them if asked."""
     missing = [
         stem
         for part in parts
@@ -522,16 +560,12 @@ def load_mnist(
     ]
     if missing:
         if not download_if_missing:
-            raise FileNotFoundError(_missing_message(folder, missing))
-        _download_mnist(folder, data_home, _missing_message(folder, missing))
+            raise _MissingFilesError(folder, missing)
+        _download_mnist(folder, data_home, missing)
 
-    arrays = [_read_part(folder, part) for part in parts]
-    images = np.concatenate([images for images, _ in arrays])
-    target = np.concatenate([labels for _, labels in arrays])
-    data = images.reshape(len(images), -1)
 
-    if return_X_y:
-        return data, target
+def _mnist_bunch(data, target, images, subset):
+    """Return load_mnist's Bunch: ``data`` (n, 784), ``images`` (n, 28, 28)."""
     feature_names = [
         f"pixel_{row}_{column}"
         for row in range(_MNIST_SHAPE[0])
@@ -546,6 +580,18 @@ def load_mnist(
         DESCR=_MNIST_DESCR,
         subset=subset,
     )
+
+
+def _data_folder(data, data_home=None):
+    """Return the folder of ``data``: "mnist" in the data home, or the path."""
+    if isinstance(data, str) and data == "mnist":
+        return os.path.join(get_data_home(data_home), "mnist")
+    return os.fspath(data)
+
+
+def _only_test_files(folder):
+    """Whether ``folder`` holds the ``t10k`` files but not the training files."""
+    return not _has_files(folder, "train") and _has_files(folder, "test")
 
 
 def load_train_test(
@@ -615,28 +661,28 @@ def load_train_test(
         X, y = load_digits(return_X_y=True)
         return tuple(
             train_test_split(
-                X / 16.0, y, test_size=0.2, stratify=y, random_state=random_state
+                X / _DIGITS_GREY_MAX,
+                y,
+                test_size=0.2,
+                stratify=y,
+                random_state=random_state,
             )
         )
 
-    if isinstance(data, str) and data == "mnist":
-        folder = os.path.join(get_data_home(data_home), "mnist")
-    else:
-        folder = os.fspath(data)
-
+    folder = _data_folder(data, data_home)
     load = {"data_home": data_home, "download_if_missing": download_if_missing}
-    if (
-        not download_if_missing
-        and not _has_files(folder, "train")
-        and _has_files(folder, "test")
-    ):
+    if not download_if_missing and _only_test_files(folder):
         X, y = load_mnist(folder, subset="test", return_X_y=True, **load)
         return tuple(
             train_test_split(
-                X / 255.0, y, test_size=0.2, stratify=y, random_state=random_state
+                X / _IDX_GREY_MAX,
+                y,
+                test_size=0.2,
+                stratify=y,
+                random_state=random_state,
             )
         )
 
     X_train, y_train = load_mnist(folder, subset="train", return_X_y=True, **load)
     X_test, y_test = load_mnist(folder, subset="test", return_X_y=True, **load)
-    return X_train / 255.0, X_test / 255.0, y_train, y_test
+    return X_train / _IDX_GREY_MAX, X_test / _IDX_GREY_MAX, y_train, y_test

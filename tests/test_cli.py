@@ -1,6 +1,9 @@
 import re
+import signal
 import subprocess
 import sys
+import warnings
+from urllib.error import URLError
 
 import joblib
 import numpy as np
@@ -9,8 +12,8 @@ from numpy.testing import assert_array_equal
 from sklearn.datasets import load_digits
 from sklearn.exceptions import ConvergenceWarning
 
-from skdigitnet import SigmoidMLPClassifier
-from skdigitnet._cli import main
+from skdigitnet import SigmoidMLPClassifier, _datasets
+from skdigitnet._cli import build_parser, main
 from skdigitnet.datasets import load_train_test, write_idx
 
 EPOCH_LINE = re.compile(r"^Epoch (\d+): (\d+) / (\d+)$", re.MULTILINE)
@@ -101,9 +104,10 @@ def test_no_arguments_run_the_books_experiment_on_digits():
 
     assert result.returncode == 0, result.stderr
     assert result.stderr == ""
-    # The book's lines: epochs 0 to 29, each scored on the 360 test digits.
+    # The book's lines: epochs 1 to 30 (counted from 1, as verbose=True
+    # counts), each scored on the 360 test digits.
     assert [(j, n) for j, _, n in epochs(result.stdout)] == [
-        (j, 360) for j in range(30)
+        (j, 360) for j in range(1, 31)
     ]
     score, correct, n_test = accuracy(result.stdout)
     assert n_test == 360
@@ -136,6 +140,102 @@ def test_user_error_in_a_real_process(tmp_path):
     assert result.stdout == ""
 
 
+def start_module(*args):
+    """Start ``python -m skdigitnet ARGS`` with its output in pipes."""
+    return subprocess.Popen(
+        [sys.executable, "-m", "skdigitnet", *map(str, args)],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+
+
+@pytest.fixture(scope="module")
+def many_digits(tmp_path_factory):
+    """An IDX file of 20,000 8x8 digits: far more output than a pipe holds."""
+    path = tmp_path_factory.mktemp("many") / "digits-idx3-ubyte"
+    images = load_digits().images.astype(np.uint8)
+    write_idx(path, np.resize(images, (20_000, 8, 8)))
+    return path
+
+
+@pytest.mark.parametrize("command", ["predict | head -2", "| head -1", "evaluate"])
+def test_a_closed_pipe_ends_quietly(command, digits_model, many_digits):
+    # As "skdigitnet ... | head -N": read N lines, then close the pipe while
+    # the command still writes. evaluate writes all at the end, so its pipe
+    # is closed before it writes anything.
+    args, n_read = {
+        "predict | head -2": (["predict", digits_model, many_digits], 2),
+        "| head -1": ([], 1),
+        "evaluate": (["evaluate", digits_model], 0),
+    }[command]
+    process = start_module(*args)
+    lines = [process.stdout.readline() for _ in range(n_read)]
+    process.stdout.close()
+    err = process.stderr.read()
+    process.wait(timeout=300)
+
+    assert all(lines)
+    assert err == ""
+    assert process.returncode in (0, 141)
+
+
+def test_ctrl_c_in_a_real_process_saves_the_last_whole_epoch(tmp_path):
+    path = tmp_path / "net.joblib"
+    process = start_module("train", "--epochs", 100_000, "--hidden", 5, "--save", path)
+    for line in process.stdout:
+        if line.startswith("Epoch 1:"):
+            break
+    process.send_signal(signal.SIGINT)
+    out, err = process.communicate(timeout=120)
+
+    assert process.returncode == 130, err
+    match = re.fullmatch(
+        r"skdigitnet: interrupted: saved the network of epoch (\d+), the last "
+        r"whole epoch, to (.+)\n",
+        err,
+    )
+    assert match, err
+    assert match[2] == str(path)
+    model, _ = load_model_file(path)
+    assert len(model.loss_curve_) == int(match[1]) >= 1
+    # The last line printed is that epoch's, or the one before if the
+    # interrupt came between the epoch's end and its line.
+    printed = [1] + [j for j, _, _ in epochs(out)]
+    assert printed[-1] in (int(match[1]) - 1, int(match[1]))
+
+
+def test_ctrl_c_with_early_stopping_keeps_what_the_estimator_keeps(tmp_path):
+    # fit either keeps its best epoch so far or undoes itself: the file and
+    # the message say which, with no traceback either way.
+    path = tmp_path / "net.joblib"
+    process = start_module(
+        *("train", "--early-stopping", "--epochs", 100_000, "--hidden", 5),
+        *("--n-iter-no-change", 100_000, "--save", path),
+    )
+    for line in process.stdout:
+        if line.startswith("Validation score"):
+            break
+    process.send_signal(signal.SIGINT)
+    _, err = process.communicate(timeout=120)
+
+    assert process.returncode == 130, err
+    saved = re.fullmatch(
+        r"skdigitnet: interrupted: saved the network of its best epoch by "
+        r"validation accuracy \((\d+) whole epochs? run\) to (.+)\n",
+        err,
+    )
+    if saved:
+        model, _ = load_model_file(path)
+        assert len(model.validation_scores_) == int(saved[1]) >= 1
+    else:
+        assert (
+            err
+            == "skdigitnet: interrupted before a whole epoch was kept: nothing saved.\n"
+        )
+        assert not path.exists()
+
+
 # --- help -----------------------------------------------------------------
 
 
@@ -166,7 +266,7 @@ def test_train_options_reach_the_estimator(capsys, tmp_path):
     )
     assert status == 0, err
     assert err == ""
-    assert [j for j, _, _ in epochs(out)] == [0, 1, 2]
+    assert [j for j, _, _ in epochs(out)] == [1, 2, 3]
     assert "64-20-10-10" in out
 
     model, content = load_model_file(path)
@@ -184,7 +284,82 @@ def test_train_options_reach_the_estimator(capsys, tmp_path):
     assert params["momentum"] == 0.5
     assert params["learning_rate"] == "invscaling"
     assert [c.shape for c in model.coefs_] == [(64, 20), (20, 10), (10, 10)]
-    assert model.n_iter_ == 3
+    assert len(model.loss_curve_) == 3
+
+
+def test_one_epoch_is_said_in_the_singular(capsys):
+    status, out, _ = cli(capsys, "train", "--epochs", "1", "--hidden", "5")
+    assert status == 0
+    assert "1 epochs" not in out
+    assert "; 1 epoch, mini-batches" in out
+    assert re.search(r"^Time: [0-9.]+ s for 1 epoch, testing", out, re.MULTILINE)
+
+
+def test_training_at_chance_is_warned_with_what_to_try(capsys):
+    status, out, err = cli(capsys, "train", "--eta", "1e6", "--epochs", "2")
+    assert status == 0
+    assert accuracy(out)[0] < 0.15
+    (line,) = err.splitlines()
+    assert line.startswith("skdigitnet: warning: the accuracy 0.1")
+    assert "chance" in line
+    for option in ("--eta", "--loss cross_entropy", "--weight-init scaled"):
+        assert option in line
+
+
+def test_ctrl_c_with_save_saves_the_last_whole_epoch(capsys, tmp_path, monkeypatch):
+    # The third epoch is interrupted: the file holds the network of two.
+    real_partial_fit = SigmoidMLPClassifier.partial_fit
+    calls = []
+
+    def interrupted_third(self, *args, **kwargs):
+        calls.append(None)
+        if len(calls) == 3:
+            raise KeyboardInterrupt
+        return real_partial_fit(self, *args, **kwargs)
+
+    monkeypatch.setattr(SigmoidMLPClassifier, "partial_fit", interrupted_third)
+    path = tmp_path / "net.joblib"
+    args = ["--hidden", "9", "--epochs", "5", "--save", path]
+    status, out, err = cli(capsys, "train", *args)
+
+    assert status == 130
+    assert [j for j, _, _ in epochs(out)] == [1, 2]
+    assert err == (
+        "skdigitnet: interrupted: saved the network of epoch 2, the last whole "
+        f"epoch, to {path}\n"
+    )
+    model, _ = load_model_file(path)
+    X_train, _, y_train, _ = load_train_test("digits")
+    fitted = SigmoidMLPClassifier(hidden_layer_sizes=(9,), max_iter=2, random_state=0)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        fitted.fit(X_train, y_train)
+    assert model.loss_curve_ == fitted.loss_curve_
+    for a, b in zip(model.coefs_, fitted.coefs_):
+        assert_array_equal(a, b)
+
+
+def test_ctrl_c_before_an_epoch_ends_saves_nothing(capsys, tmp_path, monkeypatch):
+    def interrupted(self, *args, **kwargs):
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(SigmoidMLPClassifier, "partial_fit", interrupted)
+    path = tmp_path / "net.joblib"
+    status, _, err = cli(capsys, "train", "--save", path)
+    assert status == 130
+    assert (
+        err == "skdigitnet: interrupted before a whole epoch was kept: nothing saved.\n"
+    )
+    assert not path.exists()
+
+
+def test_build_parser_is_the_command_lines_parser():
+    parser = build_parser()
+    assert parser.prog == "skdigitnet"
+    args = parser.parse_args(["train", "--eta", "0.5", "--hidden", "20", "10"])
+    assert (args.command, args.eta, args.hidden) == ("train", 0.5, [20, 10])
+    args = parser.parse_args(["predict", "net.joblib", "a.npy", "--grey-max", "1"])
+    assert (args.command, args.files, args.grey_max) == ("predict", ["a.npy"], 1.0)
 
 
 def test_options_without_a_command_are_trains(capsys):
@@ -214,7 +389,7 @@ def test_train_equals_fit(capsys, tmp_path, shuffle):
     ):
         assert_array_equal(a, b)
     assert model.loss_curve_ == fitted.loss_curve_
-    assert model.n_iter_ == fitted.n_iter_ == 4
+    assert len(model.loss_curve_) == fitted.n_iter_ == 4
     assert model.t_ == fitted.t_
     assert model.get_params() == fitted.get_params()
 
@@ -234,7 +409,8 @@ def test_train_stops_where_fit_stops(capsys, tmp_path):
     fitted = SigmoidMLPClassifier(
         hidden_layer_sizes=5, shuffle=False, random_state=0, tol=10, n_iter_no_change=1
     ).fit(X_train, y_train)
-    assert model.n_iter_ == fitted.n_iter_ == 3
+    assert len(model.loss_curve_) == fitted.n_iter_ == 3
+    assert model.loss_curve_ == fitted.loss_curve_
     assert_array_equal(model.coefs_[0], fitted.coefs_[0])
 
 
@@ -246,7 +422,7 @@ def test_train_on_a_folder_in_mnist_layout(capsys, mnist_model, mnist_folder):
 
     status, out, _ = cli(capsys, "train", "--data", mnist_folder, "--epochs", "2")
     assert status == 0
-    assert [(j, n) for j, _, n in epochs(out)] == [(0, 20), (1, 20)]
+    assert [(j, n) for j, _, n in epochs(out)] == [(1, 20), (2, 20)]
     assert "784-30-10" in out
 
 
@@ -286,8 +462,57 @@ def test_too_large_a_batch_is_said_once_in_one_line(capsys):
     status, out, err = cli(capsys, "train", "--epochs", "3", "--batch-size", "5000")
     assert status == 0
     assert len(epochs(out)) == 3
-    (line,) = err.splitlines()
-    assert line.startswith("skdigitnet: warning: --batch-size 5000")
+    # Three full-batch steps also leave the network near chance, said too.
+    lines = err.splitlines()
+    assert all(line.startswith("skdigitnet: warning: ") for line in lines)
+    (batch_line,) = [line for line in lines if "--batch-size" in line]
+    assert batch_line.startswith("skdigitnet: warning: --batch-size 5000")
+
+
+def test_a_folder_of_only_t10k_files_is_split_and_says_so(capsys, tmp_path):
+    folder = tmp_path / "t10k-only"
+    write_mnist_folder(folder, n_test=50)
+    for name in ("train-images-idx3-ubyte.gz", "train-labels-idx1-ubyte.gz"):
+        (folder / name).unlink()
+    path = tmp_path / "net.joblib"
+    args = ["--data", folder, "--epochs", "1", "--hidden", "5", "--save", path]
+    status, out, _ = cli(capsys, "train", *args)
+    assert status == 0
+    said = " ".join(out.split())
+    assert f"Only the t10k files are in {folder}" in said
+    assert "50 images are split 80/20" in said
+    assert "into 40 training and 10 test images" in said
+
+    status, out, _ = cli(capsys, "evaluate", path)
+    assert status == 0
+    assert "into 40 training and 10 test images" in " ".join(out.split())
+    assert accuracy(out)[2] == 10
+
+    status, out, _ = cli(capsys, "train", "--help")
+    assert "only the two t10k files" in " ".join(out.split())
+
+
+@pytest.mark.parametrize("download", [False, True], ids=["offline", "failed"])
+def test_missing_mnist_says_the_cause_first_in_command_line_words(
+    capsys, tmp_path, monkeypatch, download
+):
+    def offline(data_home):
+        raise URLError(OSError(101, "Network is unreachable"))
+
+    monkeypatch.setattr(_datasets, "_fetch_openml_mnist", offline)
+    args = ["train", "--data", "mnist", "--data-home", tmp_path]
+    status, out, err = cli(capsys, *args, *(["--download"] if download else []))
+    cause = (
+        r"downloading MNIST failed: <urlopen error .*Network is unreachable"
+        if download
+        else "files missing from"
+    )
+    assert_one_error_line(status, err, f"^skdigitnet: error: {cause}")
+    assert "train-images-idx3-ubyte" in err
+    # Only the command line's words: no Python parameter, nothing from pip.
+    assert "download_if_missing" not in err
+    assert "=True" not in err
+    assert out == ""
 
 
 # --- evaluate -------------------------------------------------------------
@@ -381,6 +606,34 @@ def test_predict_28x28_images_scaled_by_255(capsys, tmp_path, mnist_model):
     }
 
 
+def test_predict_warns_of_images_in_unit_range_and_rescales(
+    capsys, tmp_path, digits_model
+):
+    model, _ = load_model_file(digits_model)
+    digits = load_digits()
+    expected = list(model.predict(digits.data[:5] / 16))
+    unit = npy(tmp_path, digits.images[:5] / 16, "unit.npy")
+
+    status, out, err = cli(capsys, "predict", digits_model, unit)
+    assert status == 0
+    (line,) = err.splitlines()
+    assert line.startswith("skdigitnet: warning: the grey levels of ")
+    assert "[0, 1]" in line and "0 to 16" in line and "--grey-max 1" in line
+    assert len(predictions(out)) == 5
+
+    status, out, err = cli(capsys, "predict", digits_model, unit, "--grey-max", "1")
+    assert status == 0
+    assert err == ""
+    assert list(predictions(out).values()) == expected
+
+    # 8x8 images in 0-255, as an image editor writes them.
+    bytes_ = npy(tmp_path, digits.images[:5] * 255 / 16, "bytes.npy")
+    status, out, err = cli(capsys, "predict", digits_model, bytes_, "--grey-max", 255)
+    assert status == 0
+    assert err == ""
+    assert list(predictions(out).values()) == expected
+
+
 def test_a_bare_estimator_is_accepted_as_a_model(capsys, tmp_path):
     X, y = load_digits(return_X_y=True)
     clf = SigmoidMLPClassifier(max_iter=2, random_state=0)
@@ -438,7 +691,7 @@ USER_ERRORS = {
     ),
     "missing MNIST": (
         lambda t, d, m: ["train", "--data", "mnist", "--data-home", t],
-        "--download",
+        "^skdigitnet: error: files missing from .*add --download",
     ),
     "corrupt data file": (
         lambda t, d, m: ["train", "--data", corrupt_data_folder(t)],
@@ -455,7 +708,7 @@ USER_ERRORS = {
     ),
     "empty model": (
         lambda t, d, m: ["predict", write_bytes(t / "e.joblib", b""), d],
-        "not a readable model file",
+        r"e\.joblib': the file is empty\.$",
     ),
     "random bytes as model": (
         lambda t, d, m: ["evaluate", write_bytes(t / "r", bytes(range(256)) * 4)],
@@ -481,7 +734,11 @@ USER_ERRORS = {
     ),
     "grey levels beyond the scale": (
         lambda t, d, m: ["predict", d, npy(t, np.full((8, 8), 255, np.uint8))],
-        r"outside \[0, 16\]",
+        r"outside \[0, 16\].*--grey-max",
+    ),
+    "grey-max 0": (
+        lambda t, d, m: ["predict", d, npy(t, np.zeros((8, 8))), "--grey-max", "0"],
+        "argument --grey-max: must be above 0",
     ),
     "missing image": (
         lambda t, d, m: ["predict", d, t / "missing.npy"],
@@ -497,17 +754,52 @@ USER_ERRORS = {
     ),
     "not an IDX file": (
         lambda t, d, m: ["predict", d, write_bytes(t / "img.png", b"\x89PNG....")],
-        "magic number",
+        "as an IDX file: .*magic number",
     ),
+    # Refused before training: no "Epoch" line is printed.
     "save into a missing folder": (
         lambda t, d, m: ["train", "--save", t / "no" / "net.joblib"],
-        "cannot save",
+        "cannot save .*: no folder",
     ),
-    "epochs 0": (lambda t, d, m: ["train", "--epochs", "0"], "positive integer"),
-    "negative eta": (lambda t, d, m: ["train", "--eta", "-1"], "positive number"),
-    "eta nan": (lambda t, d, m: ["train", "--eta", "nan"], "positive number"),
+    "save to a folder": (
+        lambda t, d, m: ["train", "--save", t],
+        "cannot save .*: it is a folder",
+    ),
+    # Values are judged by the estimator, reported as argparse reports them.
+    "epochs 0": (
+        lambda t, d, m: ["train", "--epochs", "0"],
+        r"argument --epochs: must be an int in the range \[1, inf\); got 0",
+    ),
+    "negative eta": (
+        lambda t, d, m: ["train", "--eta", "-1"],
+        r"argument --eta: must be a float in the range \(0.0, inf\); got -1",
+    ),
+    "batch size 0": (
+        lambda t, d, m: ["train", "--batch-size", "0"],
+        r"argument --batch-size: must be an int in the range \[1, inf\)",
+    ),
+    "seed below 0": (
+        lambda t, d, m: ["train", "--seed", "-1"],
+        r"argument --seed: must be an int in the range \[0, 4294967295\]",
+    ),
+    "n-iter-no-change 0": (
+        lambda t, d, m: ["train", "--tol", "0.1", "--n-iter-no-change", "0"],
+        r"argument --n-iter-no-change: must be an int",
+    ),
+    "validation fraction 1": (
+        lambda t, d, m: ["train", "--early-stopping", "--validation-fraction", "1"],
+        r"argument --validation-fraction: must be a float in the range \(0.0, 1.0\)",
+    ),
+    "hidden layer of 0": (
+        lambda t, d, m: ["train", "--hidden", "0"],
+        "--hidden must be positive integers",
+    ),
+    "eta nan": (lambda t, d, m: ["train", "--eta", "nan"], "expected a number"),
     "hidden not a number": (lambda t, d, m: ["train", "--hidden", "x"], "--hidden"),
-    "momentum above 1": (lambda t, d, m: ["train", "--momentum", "2"], r"\[0, 1\]"),
+    "momentum above 1": (
+        lambda t, d, m: ["train", "--momentum", "2"],
+        r"argument --momentum: must be a float in the range \[0.0, 1.0\]; got 2.0",
+    ),
     "unknown loss": (lambda t, d, m: ["train", "--loss", "hinge"], "invalid choice"),
     "unknown option": (lambda t, d, m: ["train", "--frobnicate"], "unrecognized"),
     "unknown command": (lambda t, d, m: ["fit"], "invalid choice"),
@@ -525,4 +817,8 @@ def test_user_errors_are_one_line_and_status_2(
     capsys.readouterr()
     status, out, err = cli(capsys, *args)
     assert_one_error_line(status, err, match)
-    assert "Epoch" not in out
+    # A bad option or file is refused before any training; with
+    # --early-stopping only the header precedes fit, which checks the options.
+    assert "Epoch" not in out and "Validation" not in out
+    if "--early-stopping" not in args:
+        assert out == ""

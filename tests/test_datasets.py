@@ -359,10 +359,14 @@ def test_download_failure_offline_leaves_nothing(tmp_path, monkeypatch):
 
     monkeypatch.setattr(_datasets, "_fetch_openml_mnist", offline)
     folder = tmp_path / "mnist"
+    # The cause first, then the folder and the advice.
     with pytest.raises(
-        FileNotFoundError, match=re.escape(str(folder)) + ".*Network is unreachable"
-    ):
+        FileNotFoundError,
+        match="^Downloading MNIST failed: Network is unreachable. .*"
+        + re.escape(str(folder)),
+    ) as excinfo:
         load_mnist(folder, download_if_missing=True)
+    assert "download_if_missing=True" not in str(excinfo.value)
     assert not folder.exists() or os.listdir(folder) == []
 
 
