@@ -1,8 +1,11 @@
 """ONNX export: onnxruntime's outputs against predict and predict_proba."""
 
+import contextlib
+import io
 import subprocess
 import sys
 
+import joblib
 import numpy as np
 import pytest
 from numpy.testing import assert_allclose, assert_array_equal
@@ -11,6 +14,8 @@ from sklearn.pipeline import make_pipeline
 from sklearn.preprocessing import MinMaxScaler
 
 from skdigitnet import SigmoidMLPClassifier, register_onnx_converter, to_onnx
+from skdigitnet._cli import main
+from skdigitnet.datasets import load_train_test
 
 pytestmark = pytest.mark.filterwarnings("ignore::sklearn.exceptions.ConvergenceWarning")
 
@@ -188,3 +193,58 @@ def test_package_imports_without_the_optional_extras():
     )
     assert result.returncode == 0, result.stderr
     assert result.stdout.strip() == __import__("skdigitnet").__version__
+
+
+# --- skdigitnet export -------------------------------------------------------
+
+
+def cli(capsys, *args):
+    status = main([str(arg) for arg in args])
+    out, err = capsys.readouterr()
+    return status, out, err
+
+
+@pytest.fixture(scope="module")
+def model_file(tmp_path_factory):
+    path = tmp_path_factory.mktemp("cli") / "net.joblib"
+    train = ["train", "--epochs", "2", "--dtype", "float32", "--save", str(path)]
+    with contextlib.redirect_stdout(io.StringIO()):
+        status = main(train)
+    assert status == 0
+    return path
+
+
+def test_cli_export(ort, capsys, tmp_path, model_file):
+    output = tmp_path / "net.onnx"
+    status, out, err = cli(capsys, "export", model_file, output)
+    assert status == 0, err
+    assert "input 'X', float32 rows of 64 grey levels divided by 16" in out
+    model = joblib.load(model_file)["model"]
+    _, X_test, _, _ = load_train_test("digits")
+    sess = ort.InferenceSession(str(output), providers=["CPUExecutionProvider"])
+    assert_same_as_model(sess, model, X_test.astype(np.float32), np.float32)
+
+
+def assert_one_error_line(status, err, match):
+    assert status == 2
+    lines = err.splitlines()
+    assert len(lines) == 1, err
+    assert lines[0].startswith("skdigitnet: error: ")
+    assert match in lines[0], lines[0]
+
+
+def test_cli_export_without_the_extra(capsys, monkeypatch, tmp_path, model_file):
+    monkeypatch.setitem(sys.modules, "skl2onnx", None)
+    status, _, err = cli(capsys, "export", model_file, tmp_path / "net.onnx")
+    assert_one_error_line(status, err, 'pip install "skdigitnet[onnx]"')
+    assert not (tmp_path / "net.onnx").exists()
+
+
+def test_cli_export_bad_files(ort, capsys, tmp_path, model_file):
+    not_a_model = tmp_path / "notes.txt"
+    not_a_model.write_text("hello")
+    status, _, err = cli(capsys, "export", not_a_model, tmp_path / "a.onnx")
+    assert_one_error_line(status, err, "is not a readable model file")
+    output = tmp_path / "missing-folder" / "a.onnx"
+    status, _, err = cli(capsys, "export", model_file, output)
+    assert_one_error_line(status, err, "cannot write ONNX file")
