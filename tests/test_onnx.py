@@ -154,6 +154,17 @@ def test_all_outputs_zero_give_uniform_probabilities(ort, dtype):
     assert_same_as_model(session(ort, to_onnx(model, X[:1])), model, X, dtype)
 
 
+def test_small_float32_outputs_keep_their_relative_precision(ort):
+    # Normalising sigmoid outputs of order 1e-6 divides by their small sum:
+    # their absolute errors must be small relative to them, not to 1.
+    X, y = digits_targets("multiclass")
+    X = (X / 16).astype(np.float32)
+    model = SigmoidMLPClassifier(max_iter=5, random_state=0).fit(X, y)
+    model.intercepts_[-1] -= 14
+    assert model.predict_proba(X).dtype == np.float32
+    assert_same_as_model(session(ort, to_onnx(model, X[:1])), model, X, np.float32)
+
+
 def test_old_opset_is_refused(ort):
     X, y = digits_targets("binary")
     model = SigmoidMLPClassifier(max_iter=2, random_state=0).fit(X / 16, y)
