@@ -205,6 +205,7 @@ def _label_type(classes):
 
 
 def _proba_type(model):
+    """Return the ONNX tensor type of the probabilities: the weights' dtype."""
     from skl2onnx.common.data_types import DoubleTensorType, FloatTensorType
 
     if model.coefs_[0].dtype == np.float32:
