@@ -5,6 +5,7 @@ mini-batch stochastic gradient descent and backpropagation written in numpy.
 """
 
 from ._classifier import SigmoidMLPClassifier
+from ._onnx import register_onnx_converter, to_onnx
 from ._persistence import SKOPS_TRUSTED_TYPES, InconsistentVersionWarning
 
 __version__ = "0.1.0"
@@ -14,4 +15,6 @@ __all__ = [
     "SKOPS_TRUSTED_TYPES",
     "SigmoidMLPClassifier",
     "__version__",
+    "register_onnx_converter",
+    "to_onnx",
 ]

@@ -480,6 +480,25 @@ def _add_predict_parser(commands):
     predict.set_defaults(run=_predict)
 
 
+def _add_export_parser(commands):
+    export = commands.add_parser(
+        "export",
+        help="write a saved model as ONNX, for onnxruntime",
+        description=(
+            "Write a saved model as an ONNX file, to serve it with onnxruntime "
+            "from Python, C++, C#, Java or JavaScript without skdigitnet. Its "
+            "input 'X' takes rows of pixels in [0, 1] (grey levels divided "
+            "as in training), as float32 or float64 as the model was trained; "
+            "its outputs are 'label' and 'probabilities'. Needs the onnx "
+            'extra: pip install "skdigitnet[onnx]".'
+        ),
+        formatter_class=_Formatter,
+    )
+    export.add_argument("model", metavar="MODEL", help=_MODEL_HELP + ".")
+    export.add_argument("output", metavar="OUTPUT", help="the ONNX file to write.")
+    export.set_defaults(run=_export)
+
+
 def _add_data_source_options(parser):
     parser.add_argument(
         "--data-home",
@@ -497,7 +516,12 @@ def _add_data_source_options(parser):
 
 
 # The commands, in the order --help lists them.
-_COMMANDS = (_add_train_parser, _add_evaluate_parser, _add_predict_parser)
+_COMMANDS = (
+    _add_train_parser,
+    _add_evaluate_parser,
+    _add_predict_parser,
+    _add_export_parser,
+)
 
 
 # --- data and model files ---------------------------------------------------
@@ -1013,6 +1037,28 @@ def _predict(args):
     for path, rows in zip(args.files, images):
         for i, label in enumerate(model.predict(rows.astype(dtype))):
             print(f"{path}[{i}]: {label}")
+    return 0
+
+
+def _export(args):
+    from ._onnx import to_onnx
+
+    model, scale, _ = _load_model(args.model)
+    dtype = model.coefs_[0].dtype
+    try:
+        onx = to_onnx(model, np.zeros((1, model.n_features_in_), dtype=dtype))
+    except ImportError as exc:
+        raise _UserError(str(exc)) from exc
+    try:
+        with open(args.output, "wb") as f:
+            f.write(onx.SerializeToString())
+    except OSError as exc:
+        raise _UserError(f"cannot write ONNX file {args.output!r}: {exc}") from exc
+    print(
+        f"Wrote the {_architecture(model)} network to {args.output}: input 'X', "
+        f"{dtype.name} rows of {model.n_features_in_} grey levels divided by "
+        f"{scale:g}; outputs 'label' and 'probabilities'."
+    )
     return 0
 
 

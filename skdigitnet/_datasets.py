@@ -111,8 +111,34 @@ def _read_exactly(f, n_bytes):
     return buffer
 
 
-def read_idx(path):
-    """Read an IDX file into a numpy array.
+def _read_header(f, error):
+    """Read an IDX header from ``f``: the on-disk dtype, the shape, its size."""
+    header = f.read(4)
+    if len(header) < 4:
+        raise error(
+            f"truncated header: {len(header)} bytes, the magic number alone needs 4"
+        )
+    if header[:2] != b"\x00\x00":
+        raise error(
+            f"bad magic number 0x{header.hex()}: an IDX file starts with two "
+            "zero bytes, a type code and the number of dimensions"
+        )
+    type_code, ndim = header[2], header[3]
+    if type_code not in _IDX_DTYPES:
+        known = ", ".join(f"0x{code:02X}" for code in _IDX_DTYPES)
+        raise error(f"unknown type code 0x{type_code:02X} (known codes: {known})")
+    dims_bytes = f.read(4 * ndim)
+    if len(dims_bytes) < 4 * ndim:
+        raise error(
+            f"truncated header: {ndim} dimensions declared but only "
+            f"{len(dims_bytes)} of their {4 * ndim} bytes present"
+        )
+    shape = struct.unpack(f">{ndim}I", dims_bytes)
+    return _IDX_DTYPES[type_code], shape, 4 + 4 * ndim
+
+
+def read_idx(path, *, mmap_mode=None):
+    """Read an IDX file into a numpy array, or map it into memory.
 
     The file may be gzip-compressed or raw; compression is recognised by the
     gzip magic bytes, whatever the file is called.
@@ -122,19 +148,31 @@ def read_idx(path):
     path : str or path-like
         The IDX file, for example ``train-images-idx3-ubyte.gz``.
 
+    mmap_mode : {None, "r", "c"}, default=None
+        If None, read the whole file into memory. Otherwise return a
+        :class:`numpy.memmap` of the data in the file, opened read-only
+        (``"r"``) or copy-on-write (``"c"``: writes change memory, never the
+        file), as :func:`numpy.load` does: only the pages used are read,
+        when used, and the operating system may drop them again, so that
+        files larger than memory can be read in slices. Only a raw
+        (uncompressed) file can be mapped.
+
     Returns
     -------
-    array : ndarray
+    array : ndarray or numpy.memmap
         The data, with the shape its header declares and the dtype of its
-        type code in native byte order: ``0x08`` uint8, ``0x09`` int8,
-        ``0x0B`` int16, ``0x0C`` int32, ``0x0D`` float32, ``0x0E`` float64.
+        type code: ``0x08`` uint8, ``0x09`` int8, ``0x0B`` int16, ``0x0C``
+        int32, ``0x0D`` float32, ``0x0E`` float64. Read into memory, it is in
+        native byte order; mapped, it keeps the file's big-endian order
+        (numpy converts the values when they are used).
 
     Raises
     ------
     ValueError
         If the file is not a valid IDX file: bad magic number, unknown type
         code, truncated header or data, bytes after the declared data, or
-        corrupt gzip data. The message names the file.
+        corrupt gzip data; or if ``mmap_mode`` is given for a gzip file or
+        is not one of the modes above. The message names the file.
 
     See Also
     --------
@@ -151,41 +189,29 @@ def read_idx(path):
     ...     write_idx(path, np.array([5, 0, 4], dtype=np.uint8))
     ...     read_idx(path)
     array([5, 0, 4], dtype=uint8)
+
+    A raw file can be mapped, and read a slice at a time:
+
+    >>> with tempfile.TemporaryDirectory() as folder:
+    ...     path = os.path.join(folder, "images-idx3-ubyte")
+    ...     write_idx(path, np.arange(48, dtype=np.uint8).reshape(3, 4, 4))
+    ...     images = read_idx(path, mmap_mode="r")
+    ...     print(type(images).__name__, images.shape, images[2, 0].tolist())
+    ...     del images  # closes the file
+    memmap (3, 4, 4) [32, 33, 34, 35]
     """
     name = os.fspath(path)
 
     def error(what):
         return ValueError(f"Cannot read IDX file {name!r}: {what}.")
 
+    if mmap_mode is not None:
+        return _map_idx(name, mmap_mode, error)
+
     f, raw = _open_maybe_gzip(name)
     try:
         with raw, f:
-            header = f.read(4)
-            if len(header) < 4:
-                raise error(
-                    f"truncated header: {len(header)} bytes, the magic number "
-                    "alone needs 4"
-                )
-            if header[:2] != b"\x00\x00":
-                raise error(
-                    f"bad magic number 0x{header.hex()}: an IDX file starts "
-                    "with two zero bytes, a type code and the number of "
-                    "dimensions"
-                )
-            type_code, ndim = header[2], header[3]
-            if type_code not in _IDX_DTYPES:
-                known = ", ".join(f"0x{code:02X}" for code in _IDX_DTYPES)
-                raise error(
-                    f"unknown type code 0x{type_code:02X} (known codes: {known})"
-                )
-            dims_bytes = f.read(4 * ndim)
-            if len(dims_bytes) < 4 * ndim:
-                raise error(
-                    f"truncated header: {ndim} dimensions declared but only "
-                    f"{len(dims_bytes)} of their {4 * ndim} bytes present"
-                )
-            shape = struct.unpack(f">{ndim}I", dims_bytes)
-            dtype = _IDX_DTYPES[type_code]
+            dtype, shape, _ = _read_header(f, error)
             n_bytes = math.prod(shape) * dtype.itemsize
             data = _read_exactly(f, n_bytes)
             if len(data) < n_bytes:
@@ -206,6 +232,39 @@ def read_idx(path):
         # Swap in place: the bytearray is ours and writable, so no copy.
         array = array.byteswap(inplace=True).view(dtype.newbyteorder("="))
     return array
+
+
+def _map_idx(name, mmap_mode, error):
+    """Map the data of the raw IDX file ``name`` into memory, its size checked."""
+    if mmap_mode not in ("r", "c"):
+        raise ValueError(
+            f"mmap_mode must be None, 'r' or 'c'; got {mmap_mode!r} instead."
+        )
+    with open(name, "rb") as f:
+        if f.read(2) == _GZIP_MAGIC:
+            raise error(
+                "a gzip-compressed file cannot be memory-mapped; decompress it "
+                "first (gunzip keeps the name without .gz), or read it with "
+                "mmap_mode=None"
+            )
+        f.seek(0)
+        dtype, shape, offset = _read_header(f, error)
+        n_bytes = math.prod(shape) * dtype.itemsize
+        size = os.fstat(f.fileno()).st_size - offset
+    if size < n_bytes:
+        raise error(
+            f"truncated data: shape {shape} of {dtype.name} needs {n_bytes} "
+            f"bytes, only {size} follow the header"
+        )
+    if size > n_bytes:
+        raise error(
+            f"trailing bytes after the {n_bytes} bytes of data that shape "
+            f"{shape} of {dtype.name} declares"
+        )
+    if n_bytes == 0:
+        # numpy cannot map an empty file region.
+        return np.zeros(shape, dtype=dtype)
+    return np.memmap(name, dtype=dtype, mode=mmap_mode, offset=offset, shape=shape)
 
 
 def write_idx(path, array):
@@ -393,12 +452,12 @@ def _download_mnist(folder, data_home, missing):
         raise
 
 
-def _read_part(folder, part):
+def _read_part(folder, part, mmap_mode=None):
     """Read and check the images and labels of ``part`` from ``folder``."""
     images_stem, labels_stem = _MNIST_FILES[part]
     images_path = _find_file(folder, images_stem)
     labels_path = _find_file(folder, labels_stem)
-    images = read_idx(images_path)
+    images = read_idx(images_path, mmap_mode=mmap_mode)
     labels = read_idx(labels_path)
     if images.ndim != 3 or images.shape[1:] != _MNIST_SHAPE:
         raise ValueError(
@@ -435,6 +494,7 @@ def load_mnist(
     return_X_y=False,
     download_if_missing=False,
     data_home=None,
+    mmap_mode=None,
 ):
     """Load the MNIST digits, or any dataset in MNIST's layout, from IDX files.
 
@@ -471,6 +531,12 @@ def load_mnist(
     data_home : str or path-like, default=None
         scikit-learn's data home: where the default folder is, and where
         :func:`~sklearn.datasets.fetch_openml` keeps its cache.
+    mmap_mode : {None, "r", "c"}, default=None
+        If given, map the images file into memory instead of reading it, as
+        :func:`read_idx` does: ``data`` and ``images`` are then
+        :class:`numpy.memmap` views of the file, read only where used. The
+        images file must be raw (uncompressed) and ``subset`` "train" or
+        "test". The labels are read into memory.
 
     Returns
     -------
@@ -535,15 +601,23 @@ def load_mnist(
         raise ValueError(
             f"subset must be 'train', 'test' or 'all'; got {subset!r} instead."
         )
+    if mmap_mode is not None and subset == "all":
+        raise ValueError(
+            "subset='all' joins two files in memory and cannot be memory-mapped;"
+            " load subset='train' and subset='test' one at a time instead."
+        )
     if path is None:
         path = os.path.join(get_data_home(data_home), "mnist")
     folder = os.fspath(path)
     parts = ["train", "test"] if subset == "all" else [subset]
     _ensure_files(folder, parts, download_if_missing, data_home)
 
-    arrays = [_read_part(folder, part) for part in parts]
-    images = np.concatenate([images for images, _ in arrays])
-    target = np.concatenate([labels for _, labels in arrays])
+    if len(parts) == 1:
+        images, target = _read_part(folder, parts[0], mmap_mode)
+    else:
+        arrays = [_read_part(folder, part) for part in parts]
+        images = np.concatenate([images for images, _ in arrays])
+        target = np.concatenate([labels for _, labels in arrays])
     data = images.reshape(len(images), -1)
     if return_X_y:
         return data, target

@@ -134,7 +134,7 @@ def test_write_idx_leaves_no_partial_file(tmp_path, monkeypatch):
 GOOD = idx_header(0x08, (2, 3)) + bytes(range(6))
 
 
-@pytest.mark.parametrize(
+CORRUPT = pytest.mark.parametrize(
     "content, message",
     [
         (b"\x01\x00" + GOOD[2:], "bad magic number"),
@@ -147,6 +147,9 @@ GOOD = idx_header(0x08, (2, 3)) + bytes(range(6))
         (GOOD + b"\x00", "trailing bytes"),
     ],
 )
+
+
+@CORRUPT
 @pytest.mark.parametrize("gz", [False, True])
 def test_corrupt_file_raises_naming_file(tmp_path, content, message, gz):
     path = tmp_path / "broken-idx"
@@ -167,6 +170,79 @@ def test_corrupt_gzip_raises_value_error(tmp_path):
     path.write_bytes(gzip.compress(GOOD)[:-10])
     with pytest.raises(ValueError, match=re.escape(str(path)) + ".*corrupt gzip"):
         read_idx(path)
+
+
+# --- read_idx memory-mapped -------------------------------------------------
+
+
+@pytest.mark.parametrize("dtype", IDX_DTYPES)
+def test_mapped_equals_read(tmp_path, dtype):
+    path = tmp_path / "data-idx"
+    array = (np.arange(60) - 20).astype(dtype).reshape(3, 4, 5)
+    write_idx(path, array)
+    mapped = read_idx(path, mmap_mode="r")
+    assert isinstance(mapped, np.memmap)
+    assert not mapped.flags.writeable
+    assert mapped.shape == array.shape
+    assert mapped.dtype.newbyteorder("=") == np.dtype(dtype)
+    assert_array_equal(mapped, read_idx(path))
+    assert_array_equal(mapped[1:2], array[1:2])
+
+
+def test_mapped_copy_on_write_leaves_the_file(tmp_path):
+    path = tmp_path / "data-idx"
+    write_idx(path, np.arange(6, dtype=np.uint8))
+    mapped = read_idx(path, mmap_mode="c")
+    mapped[0] = 99
+    assert mapped[0] == 99
+    assert_array_equal(read_idx(path), np.arange(6))
+
+
+def test_mapped_empty_file(tmp_path):
+    path = tmp_path / "empty-idx"
+    write_idx(path, np.zeros((0, 28, 28), dtype=np.uint8))
+    assert read_idx(path, mmap_mode="r").shape == (0, 28, 28)
+
+
+@CORRUPT
+def test_corrupt_mapped_file_raises_naming_file(tmp_path, content, message):
+    path = tmp_path / "broken-idx"
+    path.write_bytes(content)
+    with pytest.raises(ValueError, match=re.escape(str(path)) + ".*" + message):
+        read_idx(path, mmap_mode="r")
+
+
+def test_gzip_file_cannot_be_mapped(tmp_path):
+    path = tmp_path / "data-idx.gz"
+    write_idx(path, np.arange(6, dtype=np.uint8))
+    with pytest.raises(ValueError, match="gzip-compressed file cannot be memory"):
+        read_idx(path, mmap_mode="r")
+
+
+@pytest.mark.parametrize("mode", ["r+", "w+", "x"])
+def test_mapped_mode_must_be_read_only_or_copy_on_write(tmp_path, mode):
+    path = tmp_path / "data-idx"
+    write_idx(path, np.arange(6, dtype=np.uint8))
+    with pytest.raises(ValueError, match="mmap_mode must be None, 'r' or 'c'"):
+        read_idx(path, mmap_mode=mode)
+
+
+def test_load_mnist_mapped(tmp_path):
+    arrays = make_mnist_folder(tmp_path, gz=False)
+    for subset, prefix in (("train", "train"), ("test", "t10k")):
+        mnist = load_mnist(tmp_path, subset=subset, mmap_mode="r")
+        assert isinstance(mnist.images, np.memmap)
+        assert np.shares_memory(mnist.data, mnist.images)
+        images, labels = arrays[prefix]
+        assert_array_equal(mnist.images, images)
+        assert_array_equal(mnist.data, images.reshape(len(images), -1))
+        assert_array_equal(mnist.target, labels)
+
+
+def test_load_mnist_mapped_refuses_all(tmp_path):
+    make_mnist_folder(tmp_path, gz=False)
+    with pytest.raises(ValueError, match="subset='all'.*cannot be memory-mapped"):
+        load_mnist(tmp_path, subset="all", mmap_mode="r")
 
 
 # --- load_mnist -------------------------------------------------------------
