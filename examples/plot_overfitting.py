@@ -68,10 +68,11 @@ print(
 # The training cost falls for as long as training runs, and after some fifty
 # epochs the network classifies every training digit right. On the
 # evaluation digits the cost is lowest around epoch 90 (dotted) and then
-# rises again, while the accuracy stops improving: from there on the network learns peculiarities
-# of its 1,000 digits rather than digits, which is what chapter 3 calls
-# overfitting. Its remedies (more data, L2 regularisation with ``alpha``,
-# early stopping) are parameters of the classifier.
+# rises again, while the accuracy stops improving: from there on the
+# network learns peculiarities of its 1,000 digits rather than digits, which
+# is what chapter 3 calls overfitting. Its remedies (more data, L2
+# regularisation with ``alpha``, early stopping) are parameters of the
+# classifier.
 fig, axes = plt.subplots(2, 2, figsize=(10, 7), sharex=True, layout="constrained")
 curves = [
     ("training_cost", "training cost", "log"),

@@ -865,13 +865,16 @@ class SigmoidMLPClassifier(CallbackSupportMixin, ClassifierMixin, BaseEstimator)
                 f"Epoch {self.n_iter_}: loss = {self.loss_:.6f}, "
                 f"{time.perf_counter() - tic:.2f} s"
             )
+        monitors = self._monitor_epoch(training, batch_size, validation)
+        if self.verbose and monitors:
+            print(", ".join(f"{name} = {_shown(v)}" for name, v in monitors.items()))
         record = {
             "epoch": len(self.loss_curve_),
             "loss": self.loss_,
             "learning_rate": self._optimizer.learning_rate,
-            **self._monitor_epoch(training, batch_size, validation),
+            **monitors,
+            "seconds": time.perf_counter() - tic,
         }
-        record["seconds"] = time.perf_counter() - tic
         # A new list, never appended in place: a failed call puts back the old.
         self.history_ = [*getattr(self, "history_", []), record]
         self._optimizer.iteration_ends(self.t_)
@@ -1116,6 +1119,12 @@ class SigmoidMLPClassifier(CallbackSupportMixin, ClassifierMixin, BaseEstimator)
         tags.input_tags.sparse = True
         tags.classifier_tags.multi_label = True
         return tags
+
+
+def _shown(value):
+    if isinstance(value, list):
+        return "[" + ", ".join(f"{v:.4g}" for v in value) + "]"
+    return f"{value:.6f}"
 
 
 def _squared_norm(arrays):

@@ -385,3 +385,17 @@ def test_scoring_monitor_scores_the_validation_set(data):
         [r["training"] for r in rows], [h["training_accuracy"] for h in clf.history_]
     )
     assert rows[-1]["evaluation"] != rows[-1]["training"]
+
+
+def test_verbose_prints_the_monitors(data, capsys):
+    X, y = data[:2]
+    clf = SigmoidMLPClassifier(
+        max_iter=2, verbose=True, monitor=["training_accuracy", "learning_speed"]
+    ).fit(X, y)
+    lines = capsys.readouterr().out.splitlines()
+    row = clf.history_[-1]
+    speeds = ", ".join(f"{v:.4g}" for v in row["learning_speed"])
+    assert lines[-1] == (
+        f"training_accuracy = {row['training_accuracy']:.6f}, "
+        f"learning_speed = [{speeds}]"
+    )
