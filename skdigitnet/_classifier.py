@@ -888,6 +888,7 @@ class SigmoidMLPClassifier(CallbackSupportMixin, ClassifierMixin, BaseEstimator)
         record = {}
         for data, name in ((training, "training"), (validation, "evaluation")):
             wanted = {f"{name}_cost", f"{name}_accuracy"} & monitors
+            # A validation set is there only for early stopping or a monitor.
             if data is None or not (wanted or name == "evaluation"):
                 continue
             # One pass serves early stopping and the evaluation monitors.
