@@ -36,6 +36,12 @@ Run from the repository root::
     python benchmarks/speed.py --quick         # smoke run on 6,000 rows
     python benchmarks/speed.py --epochs 5 > speed.md
     python benchmarks/speed.py --threads 1     # one BLAS thread for all
+    python benchmarks/speed.py --monitors --quick   # what each monitor costs
+
+``--monitors`` times only the book's network (784-30-10, batch 10,
+float64) with each of ``SigmoidMLPClassifier``'s monitors on, one at a time,
+against the same network with them off and ``MLPClassifier``: the last
+sixth of the rows is the evaluation data (``X_val``), the rest trains.
 """
 
 import argparse
@@ -60,6 +66,7 @@ from threadpoolctl import threadpool_info, threadpool_limits
 
 import skdigitnet
 from skdigitnet import SigmoidMLPClassifier
+from skdigitnet._classifier import MONITORS
 
 sys.path.insert(0, str(Path(__file__).parent))
 from _book_network import Network  # noqa: E402
@@ -455,6 +462,64 @@ def report(args, source, n_samples, rows, elapsed, load_at_start, layouts):
     return "\n".join(out)
 
 
+# --- monitors -----------------------------------------------------------------
+
+
+def monitor_contenders(X, y):
+    """The book's network with each monitor on, one at a time, and all off."""
+    n_val = len(X) // 6
+    X_train, y_train = X[:-n_val], y[:-n_val]
+    validation = dict(X_val=X[-n_val:], y_val=y[-n_val:])
+    hidden, batch_size, eta = CONFIGS[0]
+    common = dict(
+        hidden_layer_sizes=hidden,
+        batch_size=batch_size,
+        learning_rate_init=eta,
+        random_state=0,
+    )
+    settings = [("off", None), *((m, [m]) for m in MONITORS), ("all", MONITORS)]
+    contenders = []
+    for label, monitor in settings:
+        clf = SigmoidMLPClassifier(monitor=monitor, **common)
+        kwargs = validation if monitor and "evaluation" in " ".join(monitor) else {}
+        contenders.append(
+            Contender(
+                label,
+                epoch=lambda clf=clf, kwargs=kwargs: clf.partial_fit(
+                    X_train, y_train, classes=np.arange(N_CLASSES), **kwargs
+                ),
+            )
+        )
+    mlp = MLPClassifier(
+        solver="sgd", activation="logistic", momentum=0.0, alpha=0.0, **common
+    )
+    contenders.append(estimator_contender("MLPClassifier", mlp, X_train, y_train))
+    return contenders, len(X_train), n_val
+
+
+def monitor_report(X64, y, args, source):
+    contenders, n_train, n_val = monitor_contenders(X64, y)
+    times = time_epochs(contenders, args.epochs, "monitors")
+    off = statistics.median(times["off"])
+    lines = [
+        "## What each monitor costs",
+        "",
+        *[f"- {line}" for line in machine_lines()],
+        f"- Data: {source}; {n_train:,} training rows, {n_val:,} evaluation rows",
+        f"- 784-30-10, batch 10, float64; median (min–max) of {args.epochs} timed "
+        "`partial_fit` epochs after one untimed warm-up, contenders taking turns",
+        "",
+        "| monitor | s/epoch | extra s/epoch over off | extra % |",
+        "|---|--:|--:|--:|",
+    ]
+    for name, t in times.items():
+        extra = statistics.median(t) - off
+        lines.append(
+            f"| {name} | {spread(t)} | {extra:+.3f} | {100 * extra / off:+.1f} |"
+        )
+    return "\n".join(lines)
+
+
 # --- main ---------------------------------------------------------------------
 
 
@@ -511,6 +576,11 @@ def parse_args(argv=None):
         help="rows the book's per-example algorithm trains on per timed epoch, "
         "scaled up to a whole epoch; 0 leaves it out (default: all rows)",
     )
+    parser.add_argument(
+        "--monitors",
+        action="store_true",
+        help="time only the book's network with each monitor of history_ on",
+    )
     return parser.parse_args(argv)
 
 
@@ -519,6 +589,9 @@ def main(argv=None):
     start, load_at_start = time.perf_counter(), load_average()
     X64, y, source = load_data(args.data, 6_000 if args.quick else 60_000)
     with threadpool_limits(limits=args.threads, user_api="blas"):
+        if args.monitors:
+            print(monitor_report(X64, y, args, source))
+            return
         rows = [
             measure(hidden, batch_size, eta, dtype, X64, y, args)
             for hidden, batch_size, eta in CONFIGS

@@ -21,7 +21,7 @@ from sklearn.metrics import accuracy_score
 from sklearn.model_selection import train_test_split
 from sklearn.preprocessing import LabelBinarizer
 from sklearn.utils import check_random_state, compute_sample_weight
-from sklearn.utils._param_validation import Interval, StrOptions
+from sklearn.utils._param_validation import Interval, Options, StrOptions
 from sklearn.utils.multiclass import (
     _check_partial_fit_first_call,
     check_classification_targets,
@@ -31,6 +31,7 @@ from sklearn.utils.multiclass import (
 from sklearn.utils.parallel import _get_threadpool_controller
 from sklearn.utils.validation import (
     _check_sample_weight,
+    check_consistent_length,
     check_is_fitted,
     column_or_1d,
     validate_data,
@@ -42,6 +43,40 @@ from ._optimizer import SGDOptimizer
 
 # Attributes of scikit-learn's callback support, which a failed fit keeps.
 _CALLBACK_ATTRIBUTES = ("_skl_callbacks", "_callback")
+
+# The book's four monitors (network2.SGD's monitor_* switches) and chapter
+# 5's learning speed. Each costs a pass over a data set after the epoch, so
+# each is asked for by name in ``monitor``.
+MONITORS = (
+    "training_cost",
+    "training_accuracy",
+    "evaluation_cost",
+    "evaluation_accuracy",
+    "learning_speed",
+)
+_EVALUATION_MONITORS = {"evaluation_cost", "evaluation_accuracy"}
+
+# Rows per backward pass when the learning speed is measured, to bound memory.
+_SPEED_CHUNK = 1000
+
+
+class _MonitorNames(Options):
+    """A list or tuple of names from ``MONITORS``.
+
+    An ``Options`` so that scikit-learn's parameter validation, which only
+    knows its own constraint classes, accepts it.
+    """
+
+    def __init__(self):
+        super().__init__(type=(list, tuple), options=set(MONITORS))
+
+    def is_satisfied_by(self, val):
+        return isinstance(val, (list, tuple)) and all(
+            isinstance(name, str) and name in MONITORS for name in val
+        )
+
+    def __str__(self):
+        return f"a list or tuple of names among {list(MONITORS)}"
 
 
 class SigmoidMLPClassifier(CallbackSupportMixin, ClassifierMixin, BaseEstimator):
@@ -145,6 +180,17 @@ class SigmoidMLPClassifier(CallbackSupportMixin, ClassifierMixin, BaseEstimator)
         ``"balanced"`` uses ``n_samples / (n_classes * np.bincount(y))``.
         Not supported with multilabel targets.
 
+    monitor : str, list or tuple of str, or None, default=None
+        What ``history_`` records after each epoch besides the epoch, its
+        ``loss``, ``learning_rate`` and ``seconds``; each name costs a pass
+        over a data set with the epoch's final weights. The book's
+        ``network2.SGD`` monitors: ``"training_cost"``,
+        ``"training_accuracy"``, ``"evaluation_cost"`` and
+        ``"evaluation_accuracy"``; the evaluation data is ``X_val, y_val``
+        given to ``fit``, else, with ``early_stopping``, the held-out
+        fraction. ``"learning_speed"`` is chapter 5's speed of learning of
+        each layer. See ``history_``.
+
     Attributes
     ----------
     classes_ : ndarray of shape (n_classes,)
@@ -198,6 +244,31 @@ class SigmoidMLPClassifier(CallbackSupportMixin, ClassifierMixin, BaseEstimator)
     best_validation_score_ : float or None
         With early stopping, the best validation accuracy.
 
+    history_ : list of dict
+        One dict per epoch, over all calls as ``loss_curve_`` (so
+        ``pandas.DataFrame(clf.history_)`` is a table of the epochs):
+        ``"epoch"`` (counted from 1), ``"loss"`` (``loss_``),
+        ``"learning_rate"`` (the ``eta`` the epoch used), ``"seconds"`` (its
+        duration, monitors included), and each name in ``monitor``:
+
+        - ``"training_cost"``, ``"evaluation_cost"``: the mean cost of the
+          training or evaluation data under the epoch's final weights, plus
+          the L2 term of ``loss_``, as the book's ``total_cost`` (which
+          scales the evaluation data's L2 term by its own size instead).
+          Without L2, the evaluation cost is ``validation_loss_curve_``'s.
+        - ``"training_accuracy"``, ``"evaluation_accuracy"``: the fraction
+          classified right (the book counts them), weighted by the sample
+          weights where given.
+        - ``"learning_speed"``: a list, one float per layer after the input
+          (the hidden layers, then the output layer), the norm
+          ``||delta^l||`` of the gradient of the mean training cost with
+          respect to that layer's biases, computed as chapter 5 does: by
+          backpropagation over the whole training set with the epoch's
+          final weights (the book uses its 1,000 training images). That is
+          the gradient of the cost itself at a known point, free of the
+          mini-batches' noise, which would inflate a mean of per-batch
+          norms, and computing it apart leaves the training epoch as it is.
+
     See Also
     --------
     sklearn.neural_network.MLPClassifier : scikit-learn's multi-layer
@@ -218,7 +289,10 @@ class SigmoidMLPClassifier(CallbackSupportMixin, ClassifierMixin, BaseEstimator)
 
     With scikit-learn 1.9 or later, ``set_callbacks`` takes callbacks of
     :mod:`sklearn.callback`, such as ``ProgressBar`` and ``ScoringMonitor``:
-    ``fit`` is one task, each epoch one of its subtasks.
+    ``fit`` is one task, each epoch one of its subtasks. The hooks receive
+    the training data, which ``ScoringMonitor`` scores; to score the
+    validation set each epoch, give it a scorer that closes over it, such as
+    ``scoring={"evaluation": lambda est, X, y: est.score(X_val, y_val)}``.
 
     References
     ----------
@@ -262,6 +336,7 @@ class SigmoidMLPClassifier(CallbackSupportMixin, ClassifierMixin, BaseEstimator)
         "validation_fraction": [Interval(Real, 0, 1, closed="neither")],
         "n_iter_no_change": [Interval(Integral, 1, None, closed="left")],
         "class_weight": [dict, StrOptions({"balanced"}), None],
+        "monitor": [_MonitorNames(), StrOptions(set(MONITORS)), None],
     }
 
     def __init__(
@@ -287,6 +362,7 @@ class SigmoidMLPClassifier(CallbackSupportMixin, ClassifierMixin, BaseEstimator)
         validation_fraction=0.1,
         n_iter_no_change=10,
         class_weight=None,
+        monitor=None,
     ):
         self.hidden_layer_sizes = hidden_layer_sizes
         self.loss = loss
@@ -308,9 +384,19 @@ class SigmoidMLPClassifier(CallbackSupportMixin, ClassifierMixin, BaseEstimator)
         self.validation_fraction = validation_fraction
         self.n_iter_no_change = n_iter_no_change
         self.class_weight = class_weight
+        self.monitor = monitor
 
     @_fit_context(prefer_skip_nested_validation=True)
-    def fit(self, X, y, sample_weight=None):
+    def fit(
+        self,
+        X,
+        y,
+        sample_weight=None,
+        *,
+        X_val=None,
+        y_val=None,
+        sample_weight_val=None,
+    ):
         """Train the network on ``(X, y)`` for up to ``max_iter`` epochs.
 
         Parameters
@@ -325,15 +411,45 @@ class SigmoidMLPClassifier(CallbackSupportMixin, ClassifierMixin, BaseEstimator)
             Weights of the samples in the cost. Each mini-batch's gradient is
             divided by the sum of its weights.
 
+        X_val : {array-like, sparse matrix} of shape (n_val, n_features), \
+                default=None
+            A validation set of your own, the book's ``evaluation_data``:
+            early stopping and the evaluation monitors use it instead of
+            holding out ``validation_fraction`` of ``X``. Requires ``y_val``,
+            and ``early_stopping=True`` or an evaluation monitor in
+            ``monitor``. In a :class:`~sklearn.pipeline.Pipeline`, ``X_val``
+            is transformed as ``X`` with ``Pipeline(...,
+            transform_input=["X_val"])``.
+
+        y_val : array-like of shape (n_val,) or (n_val, n_labels), \
+                default=None
+            The labels of ``X_val``, among those of ``y``.
+
+        sample_weight_val : array-like of shape (n_val,), default=None
+            Weights of the validation samples (``class_weight`` does not
+            apply to them, as in
+            :class:`~sklearn.ensemble.HistGradientBoostingClassifier`).
+
         Returns
         -------
         self : object
             The fitted classifier.
         """
-        return self._fit(X, y, sample_weight, incremental=False)
+        validation = (X_val, y_val, sample_weight_val)
+        return self._fit(X, y, sample_weight, incremental=False, validation=validation)
 
     @_fit_context(prefer_skip_nested_validation=True)
-    def partial_fit(self, X, y, sample_weight=None, classes=None):
+    def partial_fit(
+        self,
+        X,
+        y,
+        sample_weight=None,
+        classes=None,
+        *,
+        X_val=None,
+        y_val=None,
+        sample_weight_val=None,
+    ):
         """Train the network for one epoch over ``(X, y)``.
 
         Parameters
@@ -351,14 +467,36 @@ class SigmoidMLPClassifier(CallbackSupportMixin, ClassifierMixin, BaseEstimator)
             All the classes that ``y`` may hold over all calls. Required on
             the first call, ignored (but checked) on later calls.
 
+        X_val : {array-like, sparse matrix} of shape (n_val, n_features), \
+                default=None
+            The evaluation data of an evaluation monitor (see ``monitor``),
+            which then requires it.
+
+        y_val : array-like of shape (n_val,) or (n_val, n_labels), \
+                default=None
+            The labels of ``X_val``.
+
+        sample_weight_val : array-like of shape (n_val,), default=None
+            Weights of the validation samples.
+
         Returns
         -------
         self : object
             The classifier, trained one epoch more.
         """
-        return self._fit(X, y, sample_weight, incremental=True, classes=classes)
+        validation = (X_val, y_val, sample_weight_val)
+        return self._fit(
+            X,
+            y,
+            sample_weight,
+            incremental=True,
+            classes=classes,
+            validation=validation,
+        )
 
-    def _fit(self, X, y, sample_weight, incremental, classes=None):
+    def _fit(
+        self, X, y, sample_weight, incremental, classes=None, validation=(None,) * 3
+    ):
         # The callbacks are set up before the state is saved, so that a failed
         # fit, which puts the state back, still tears them down.
         tasks = FitTasks(
@@ -375,8 +513,9 @@ class SigmoidMLPClassifier(CallbackSupportMixin, ClassifierMixin, BaseEstimator)
             X, Y, sample_weight = self._prepare(
                 X, y, sample_weight, incremental, classes
             )
+            validation = self._check_validation(*validation, X.dtype)
             tasks.begin()
-            self._run_epochs(X, Y, sample_weight, incremental, tasks)
+            self._run_epochs(X, Y, sample_weight, incremental, tasks, validation)
             tasks.end()
         except BaseException:
             for name in self._fitted_state_names() - set(saved):
@@ -507,6 +646,80 @@ class SigmoidMLPClassifier(CallbackSupportMixin, ClassifierMixin, BaseEstimator)
             )
         return sample_weight
 
+    def _monitors(self):
+        if self.monitor is None:
+            return set()
+        return {self.monitor} if isinstance(self.monitor, str) else set(self.monitor)
+
+    def _check_validation(self, X_val, y_val, sample_weight_val, dtype):
+        """Check the validation set given to fit, encoded as the training set.
+
+        Returns ``None`` when none is given, else ``(X_val, Y_val, sw_val)``
+        with ``Y_val`` of shape ``(n_val, n_outputs_)``.
+        """
+        evaluation = bool(self._monitors() & _EVALUATION_MONITORS)
+        if X_val is None and y_val is None:
+            if sample_weight_val is not None:
+                raise ValueError(
+                    "sample_weight_val is provided, but X_val and y_val were not "
+                    "provided."
+                )
+            if evaluation and not self.early_stopping:
+                raise ValueError(
+                    f"monitor={self.monitor!r} asks for evaluation monitors, which "
+                    "need a validation set: pass X_val and y_val to fit, or set "
+                    "early_stopping=True to hold out validation_fraction of X."
+                )
+            return None
+        if y_val is None:
+            raise ValueError("X_val is provided, but y_val was not provided.")
+        if X_val is None:
+            raise ValueError("y_val is provided, but X_val was not provided.")
+        if not (self.early_stopping or evaluation):
+            raise ValueError(
+                "X_val and y_val are passed to fit while at the same time "
+                "early_stopping is False and monitor asks for no evaluation "
+                "monitor, so nothing would use them. Set early_stopping=True, or "
+                "monitor=['evaluation_cost', 'evaluation_accuracy']."
+            )
+        try:
+            X_val = validate_data(
+                self, X_val, accept_sparse=["csr", "csc"], dtype=dtype, reset=False
+            )
+        except ValueError as error:
+            raise ValueError(f"X_val: {error}") from error
+        if sp.issparse(X_val):
+            X_val = X_val.tocsr()
+        y_val = np.asarray(y_val)
+        if y_val.ndim == 2 and y_val.shape[1] == 1:
+            y_val = column_or_1d(y_val, warn=True)
+        check_consistent_length(X_val, y_val)
+        if self._is_multilabel():
+            if y_val.ndim != 2 or y_val.shape[1] != self.n_outputs_:
+                raise ValueError(
+                    f"y_val must be an indicator matrix of {self.n_outputs_} "
+                    f"labels, as y; got shape {y_val.shape}."
+                )
+        else:
+            unknown = np.setdiff1d(unique_labels(y_val), self.classes_)
+            if len(unknown):
+                raise ValueError(
+                    f"y_val has classes not in `self.classes_`. `self.classes_` "
+                    f"has {self.classes_}. 'y_val' has {unknown}."
+                )
+        Y_val = self._label_binarizer.transform(y_val)
+        if Y_val.shape[1] == 1 and self._label_binarizer.y_type_ == "binary":
+            Y_val = np.hstack([1 - Y_val, Y_val])
+        if sample_weight_val is not None:
+            sample_weight_val = _check_sample_weight(
+                sample_weight_val, X_val, dtype=dtype
+            )
+            if np.any(sample_weight_val < 0):
+                raise ValueError(
+                    "Negative values in data passed to `sample_weight_val`"
+                )
+        return X_val, np.ascontiguousarray(Y_val, dtype=dtype), sample_weight_val
+
     def _initialize(self, n_features, dtype):
         """Draw the network, and start its optimizer and history afresh."""
         hidden = np.atleast_1d(self.hidden_layer_sizes).tolist()
@@ -538,6 +751,7 @@ class SigmoidMLPClassifier(CallbackSupportMixin, ClassifierMixin, BaseEstimator)
         )
         self.t_ = 0
         self.loss_curve_ = []
+        self.history_ = []
         self._no_improvement_count = 0
         if self.early_stopping:
             self.validation_scores_ = []
@@ -550,10 +764,9 @@ class SigmoidMLPClassifier(CallbackSupportMixin, ClassifierMixin, BaseEstimator)
             self.best_validation_score_ = None
             self.best_loss_ = np.inf
 
-    def _run_epochs(self, X, Y, sample_weight, incremental, tasks):
+    def _run_epochs(self, X, Y, sample_weight, incremental, tasks, validation=None):
         """Train for the call's epochs, keeping the books after each."""
-        validation = None
-        if self.early_stopping:
+        if self.early_stopping and validation is None:
             X, Y, sample_weight, validation = self._split_validation(
                 X, Y, sample_weight
             )
@@ -564,7 +777,7 @@ class SigmoidMLPClassifier(CallbackSupportMixin, ClassifierMixin, BaseEstimator)
                 tasks.begin_epoch()
                 tic = time.perf_counter()
                 self._train_epoch(X, Y, sample_weight, batch_size)
-                self._end_epoch(X.shape[0], batch_size, validation, tic)
+                self._end_epoch((X, Y, sample_weight), batch_size, validation, tic)
                 stop = tasks.end_epoch()
                 if self._stop_now() or stop:
                     break
@@ -646,19 +859,87 @@ class SigmoidMLPClassifier(CallbackSupportMixin, ClassifierMixin, BaseEstimator)
         self.coefs_, self.intercepts_, self._optimizer = coefs, intercepts, optimizer
         self.loss_ = loss
 
-    def _end_epoch(self, n_samples, batch_size, validation, tic):
-        """Keep the books after an epoch: counts, curves, validation, schedule."""
+    def _end_epoch(self, training, batch_size, validation, tic):
+        """Keep the books after an epoch: counts, curves, monitors, schedule."""
         self.n_iter_ += 1
-        self.t_ += n_samples
+        self.t_ += training[0].shape[0]
         self.loss_curve_ = [*self.loss_curve_, self.loss_]
         if self.verbose:
             print(
                 f"Epoch {self.n_iter_}: loss = {self.loss_:.6f}, "
                 f"{time.perf_counter() - tic:.2f} s"
             )
-        if validation is not None:
-            self._score_validation(*validation)
+        monitors = self._monitor_epoch(training, batch_size, validation)
+        if self.verbose and monitors:
+            print(", ".join(f"{name} = {_shown(v)}" for name, v in monitors.items()))
+        record = {
+            "epoch": len(self.loss_curve_),
+            "loss": self.loss_,
+            "learning_rate": self._optimizer.learning_rate,
+            **monitors,
+            "seconds": time.perf_counter() - tic,
+        }
+        # A new list, never appended in place: a failed call puts back the old.
+        self.history_ = [*getattr(self, "history_", []), record]
         self._optimizer.iteration_ends(self.t_)
+
+    def _monitor_epoch(self, training, batch_size, validation):
+        """Score early stopping; return the epoch's monitors, by name."""
+        monitors = self._monitors()
+        penalty = 0.0
+        if self.alpha:
+            penalty = 0.5 * self.alpha * _squared_norm(self.coefs_) / batch_size
+        record = {}
+        for data, name in ((training, "training"), (validation, "evaluation")):
+            wanted = {f"{name}_cost", f"{name}_accuracy"} & monitors
+            # A validation set is there only for early stopping or a monitor.
+            if data is None or not (wanted or name == "evaluation"):
+                continue
+            # One pass serves early stopping and the evaluation monitors.
+            accuracy, cost = self._evaluate(*data)
+            if name == "evaluation" and self.early_stopping:
+                self._score_validation(accuracy, cost)
+            if f"{name}_cost" in wanted:
+                record[f"{name}_cost"] = cost + penalty
+            if f"{name}_accuracy" in wanted:
+                record[f"{name}_accuracy"] = accuracy
+        if "learning_speed" in monitors:
+            record["learning_speed"] = self._learning_speed(*training)
+        return record
+
+    def _evaluate(self, X, Y, sample_weight):
+        """Accuracy and mean cost (without L2) of the network on ``(X, Y)``."""
+        out = self._forward(X)
+        if self._is_multilabel():
+            score = accuracy_score(Y, out > 0.5, sample_weight=sample_weight)
+        else:
+            y_pred = out.argmax(axis=1)
+            score = accuracy_score(
+                Y.argmax(axis=1), y_pred, sample_weight=sample_weight
+            )
+        total = X.shape[0] if sample_weight is None else sample_weight.sum()
+        cost = _network.LOSSES[self._loss].cost(Y, out, sample_weight) / total
+        return float(score), float(cost)
+
+    def _learning_speed(self, X, Y, sample_weight):
+        """Chapter 5's speed of learning: ``||nabla_b||`` of each layer.
+
+        ``nabla_b`` is the gradient of the mean cost over ``(X, Y)`` with
+        respect to the biases, from the book's ``backprop`` (summed over
+        chunks of rows); returns one norm per layer after the input.
+        """
+        nabla_b = [np.zeros_like(b) for b in self.intercepts_]
+        with _blas_threads():
+            for start in range(0, X.shape[0], _SPEED_CHUNK):
+                rows = slice(start, start + _SPEED_CHUNK)
+                sw = None if sample_weight is None else sample_weight[rows]
+                _, chunk_nabla_b, _ = _network.backprop(
+                    X[rows], Y[rows], self.coefs_, self.intercepts_, self._loss, sw
+                )
+                for total, nb in zip(nabla_b, chunk_nabla_b):
+                    total += nb
+        n = X.shape[0] if sample_weight is None else sample_weight.sum()
+        return [float(np.linalg.norm(nb / n)) for nb in nabla_b]
 
     def _check_finite(self, loss, coefs, intercepts):
         if math.isfinite(loss) and all(np.isfinite(p).all() for p in coefs):
@@ -671,15 +952,7 @@ class SigmoidMLPClassifier(CallbackSupportMixin, ClassifierMixin, BaseEstimator)
             "[0, 1] with sklearn.preprocessing.MinMaxScaler."
         )
 
-    def _score_validation(self, X_val, Y_val, sw_val):
-        out = self._forward(X_val)
-        if self._is_multilabel():
-            score = accuracy_score(Y_val, out > 0.5, sample_weight=sw_val)
-        else:
-            y_pred = out.argmax(axis=1)
-            score = accuracy_score(Y_val.argmax(axis=1), y_pred, sample_weight=sw_val)
-        total = X_val.shape[0] if sw_val is None else sw_val.sum()
-        cost = _network.LOSSES[self._loss].cost(Y_val, out, sw_val) / total
+    def _score_validation(self, score, cost):
         self.validation_loss_curve_ = [*self.validation_loss_curve_, cost]
         self.validation_scores_ = [*self.validation_scores_, score]
         if self.verbose:
@@ -851,6 +1124,12 @@ class SigmoidMLPClassifier(CallbackSupportMixin, ClassifierMixin, BaseEstimator)
         tags.input_tags.sparse = True
         tags.classifier_tags.multi_label = True
         return tags
+
+
+def _shown(value):
+    if isinstance(value, list):
+        return "[" + ", ".join(f"{v:.4g}" for v in value) + "]"
+    return f"{value:.6f}"
 
 
 def _squared_norm(arrays):
