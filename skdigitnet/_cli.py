@@ -43,11 +43,10 @@ from sklearn.metrics import classification_report, confusion_matrix
 
 # The estimator's parameter validation raises this ValueError subclass; it is
 # what tells a bad option from bad data.
-from sklearn.utils._param_validation import InvalidParameterError
 from sklearn.utils.validation import check_is_fitted
 
 from . import __version__
-from ._classifier import SigmoidMLPClassifier
+from ._classifier import InvalidParameterError, SigmoidMLPClassifier
 from ._datasets import (
     _DIGITS_GREY_MAX,
     _IDX_GREY_MAX,
