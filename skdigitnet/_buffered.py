@@ -6,8 +6,9 @@ mini-batches, :func:`~skdigitnet._network.backprop` and
 :class:`~skdigitnet._optimizer.SGDOptimizer`) for dense float arrays, and
 :func:`feedforward_into` reproduces :func:`skdigitnet._network.feedforward`.
 ``tests/test_buffered.py`` pins both to those functions: weights, velocities
-and costs within 1e-10 after several epochs, for every update rule, loss,
-dtype, shape and batch size, with and without sample weights.
+and costs within 1e-10 after several epochs in float64 (float32, rounded in
+another order, within float32's precision), for every update rule, loss,
+shape and batch size, with and without sample weights.
 
 What makes them faster, at the book's small batches where little time goes
 into the arithmetic itself:
@@ -118,8 +119,9 @@ class _Layers:
     def step(self, l, scale, a, delta, grad):  # noqa: E741 (the book's l)
         """Step layer ``l`` given its input ``a`` (with the ones) and error.
 
-        ``grad`` receives ``scale * a.T @ delta``, the gradient of the mean
-        cost for ``scale = 1 / m``, plus the L2 term of the weights.
+        The gradient of the mean cost is ``scale * a.T @ delta`` for
+        ``scale = 1 / m``, plus the L2 term of the weights; ``grad`` receives
+        it, unless the plain rule takes it in the same BLAS call.
         """
         # gemm(alpha, a, b, beta, c, trans_a, trans_b, overwrite_c) sets
         # c = alpha * a @ b.T + beta * c: a.T and delta.T of C-ordered a and
@@ -194,10 +196,10 @@ class _Steps:
             # than into the strided hidden[l + 1].
             z = sigmoid(net.forward(l, inputs[l], zs[l]), out=zs[l])
             np.copyto(hidden[l + 1], z)
-        loss = LOSSES[loss]
-        loss.activation(net.forward(n_layers - 1, inputs[-1], zs[-1]), out=out)
+        functions = LOSSES[loss]
+        functions.activation(net.forward(n_layers - 1, inputs[-1], zs[-1]), out=out)
 
-        delta = loss.delta(out, y, out=deltas[-1])  # (BP1)
+        delta = functions.delta(out, y, out=deltas[-1])  # (BP1)
         if sample_weight is not None:
             m = sample_weight.sum()
             if m == 0:
@@ -284,8 +286,8 @@ def _sigmoid_in_place(z, out):
 
     ``1 / (1 + exp(-z))``, within a few units in the last place of
     ``scipy.special.expit``: numpy's ``exp`` and divide are vectorised, and
-    these four passes take a quarter of ``expit``'s time on a chunk of 512 x
-    100 activations. ``out`` must be ``z``.
+    these four passes take a quarter of ``expit``'s time on 512 x 100
+    activations. ``out`` must be ``z``.
     """
     # exp(-z) overflows to inf where z is very negative; 1 / inf is then the
     # sigmoid's right value, 0.

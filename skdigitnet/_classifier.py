@@ -523,17 +523,33 @@ class SigmoidMLPClassifier(CallbackSupportMixin, ClassifierMixin, BaseEstimator)
             self._run_epochs(X, Y, sample_weight, incremental, tasks, validation)
             tasks.end()
         except BaseException:
-            for name in self._fitted_state_names() - set(saved):
-                delattr(self, name)
-            vars(self).update(saved)
+            self._restore(saved)
             raise
         return self
 
     def _fitted_state(self):
-        # A deep copy of everything fit may change.
-        return {
-            name: copy.deepcopy(vars(self)[name]) for name in self._fitted_state_names()
-        }
+        """Save what a call may change, for :meth:`_restore`.
+
+        Training replaces attributes rather than changing them in place (the
+        weights and curves are new arrays and lists after each epoch), but for
+        the optimizer, copied here, and the shuffles' generator, whose state
+        is kept.
+        """
+        saved = {name: vars(self)[name] for name in self._fitted_state_names()}
+        if "_optimizer" in saved:
+            saved["_optimizer"] = copy.deepcopy(saved["_optimizer"])
+        rng = saved.get("_random_state", self.random_state)
+        if not isinstance(rng, np.random.RandomState):
+            return saved, None
+        return saved, (rng, rng.get_state())
+
+    def _restore(self, saved):
+        attributes, rng = saved
+        for name in self._fitted_state_names() - set(attributes):
+            delattr(self, name)
+        vars(self).update(attributes)
+        if rng is not None:
+            rng[0].set_state(rng[1])  # the same generator, the user's if given
 
     def _fitted_state_names(self):
         # All attributes but the parameters and the callbacks' bookkeeping.
@@ -569,7 +585,10 @@ class SigmoidMLPClassifier(CallbackSupportMixin, ClassifierMixin, BaseEstimator)
             # calls equal k epochs in one.
             self._random_state = check_random_state(self.random_state)
             self._initialize(X.shape[1], X.dtype)
-        elif self._optimizer_params() != self._optimizer.params():
+        if not first_pass and (self.validation_scores_ is None) == self.early_stopping:
+            # early_stopping changed since the last call: its books start afresh.
+            self._init_stopping()
+        if not first_pass and self._optimizer_params() != self._optimizer.settings():
             # Settings changed since the last call: the rule starts afresh.
             self._optimizer = SGDOptimizer(
                 self.coefs_ + self.intercepts_, **self._optimizer_params()
@@ -757,7 +776,13 @@ class SigmoidMLPClassifier(CallbackSupportMixin, ClassifierMixin, BaseEstimator)
         self.t_ = 0
         self.loss_curve_ = []
         self.history_ = []
+        self._init_stopping()
+
+    def _init_stopping(self):
+        """Start the books of the stopping rule for the current early_stopping."""
         self._no_improvement_count = 0
+        for name in ("_best_coefs", "_best_intercepts"):
+            vars(self).pop(name, None)
         if self.early_stopping:
             self.validation_scores_ = []
             self.validation_loss_curve_ = []
@@ -777,30 +802,35 @@ class SigmoidMLPClassifier(CallbackSupportMixin, ClassifierMixin, BaseEstimator)
             )
         batch_size = self._batch_size(X.shape[0])
         self.n_iter_ = 0
-        try:
-            for _ in range(1 if incremental else self.max_iter):
+        for _ in range(1 if incremental else self.max_iter):
+            kept = self._fitted_state()
+            try:
                 tasks.begin_epoch()
                 tic = time.perf_counter()
                 self._train_epoch(X, Y, sample_weight, batch_size)
                 self._end_epoch((X, Y, sample_weight), batch_size, validation, tic)
                 stop = tasks.end_epoch()
-                if self._stop_now() or stop:
-                    break
-                if not incremental and self.n_iter_ == self.max_iter:
-                    warnings.warn(
-                        f"Stochastic Optimizer: Maximum iterations ({self.max_iter})"
-                        " reached and the optimization hasn't converged yet.",
-                        ConvergenceWarning,
-                    )
-        except KeyboardInterrupt:
-            if self.n_iter_ == 0:
-                raise  # nothing was trained: the call undoes itself
-            warnings.warn(
-                f"Training interrupted by user after {self.n_iter_} whole epochs; "
-                "the model keeps their weights."
-            )
+            except KeyboardInterrupt:
+                # The model, its books and the generator of the last whole
+                # epoch; with none, the call undoes itself.
+                self._restore(kept)
+                if self.n_iter_ == 0:
+                    raise
+                warnings.warn(
+                    f"Training interrupted by user after {self.n_iter_} whole "
+                    "epochs; the model keeps their weights."
+                )
+                break
+            if self._stop_now() or stop:
+                break
+            if not incremental and self.n_iter_ == self.max_iter:
+                warnings.warn(
+                    f"Stochastic Optimizer: Maximum iterations ({self.max_iter})"
+                    " reached and the optimization hasn't converged yet.",
+                    ConvergenceWarning,
+                )
         # The best epoch's weights, with early stopping.
-        if validation is not None and hasattr(self, "_best_coefs"):
+        if self.early_stopping and hasattr(self, "_best_coefs"):
             self.coefs_ = [c.copy() for c in self._best_coefs]
             self.intercepts_ = [b.copy() for b in self._best_intercepts]
 
@@ -847,8 +877,9 @@ class SigmoidMLPClassifier(CallbackSupportMixin, ClassifierMixin, BaseEstimator)
         )
         args = (X, Y, order, batch_size, coefs, intercepts, optimizer, self._loss)
         try:
-            # An overflow or NaN stops training in the mini-batch where it
-            # happens, not with a warning and NaN weights later.
+            # An overflow or NaN in numpy's operations stops training in the
+            # mini-batch where it happens (scipy's BLAS calls return inf
+            # instead, which the check after the epoch finds).
             with (
                 _blas_threads(limit=1),
                 np.errstate(over="raise", invalid="raise", divide="raise"),
@@ -1112,7 +1143,9 @@ class SigmoidMLPClassifier(CallbackSupportMixin, ClassifierMixin, BaseEstimator)
                 f"layer must be in [{-n_hidden}, {n_hidden - 1}], got {layer}."
             )
         X = X.astype(self.coefs_[0].dtype, copy=False)
-        return _network.hidden_activations(X, self.coefs_, self.intercepts_)[layer]
+        with _blas_threads():
+            activations = _network.hidden_activations(X, self.coefs_, self.intercepts_)
+        return activations[layer]
 
     def __getstate__(self):
         """Return the state to pickle, stamped with skdigitnet's version."""

@@ -206,9 +206,10 @@ def backprop(x, y, coefs, intercepts, loss="squared_error", sample_weight=None):
 
     nabla_w = [None] * len(coefs)
     nabla_b = [None] * len(coefs)
-    # The book counts layers back from the output with l = 2, 3, ... after
-    # the output layer; here layer -l is the same layer, l = 1 the output,
-    # and activations[-l - 1] feeds it.
+    # The book's loop runs l = 2, 3, ... back from the output after setting
+    # the output layer's gradients; here l = 1, the output layer, is the
+    # loop's first pass. Layer -l is the book's, activations[-l - 1] feeds it,
+    # and a * (1 - a) is sigmoid_prime(z) from the activations kept.
     for l in range(1, len(coefs) + 1):  # noqa: E741 (the book's l)
         if l > 1:
             a = activations[-l]

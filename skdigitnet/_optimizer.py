@@ -7,7 +7,9 @@ L2 strength, applies the update rule to parameters given their gradients
 of each epoch (:meth:`SGDOptimizer.iteration_ends`) and when training
 stalls (:meth:`SGDOptimizer.trigger_stopping`). Both training paths, the
 book's :func:`skdigitnet._network.update_mini_batch` and the buffered dense
-epoch, step through :meth:`SGDOptimizer.step`, so the rule is written once.
+epoch, step through :meth:`SGDOptimizer.step`; the buffered epoch alone folds
+the plain rule, ``p -= eta * grad``, into the BLAS call that computes
+``grad``.
 """
 
 import numpy as np
@@ -69,7 +71,7 @@ class SGDOptimizer:
         if momentum > 0:
             self.velocities = [np.zeros_like(p) for p in params]
 
-    def params(self):
+    def settings(self):
         """Return the settings the optimizer was made with, as keywords."""
         names = ["learning_rate_init", "lr_schedule", "momentum", "nesterov"]
         return {name: getattr(self, name) for name in names + ["power_t", "alpha"]}

@@ -280,3 +280,51 @@ def test_early_stopping_restores_the_best_epoch_also_after_warm_start(digits):
     with warnings.catch_warnings():
         warnings.simplefilter("error", ConvergenceWarning)
         assert clf.best_loss_ is None
+
+
+# --- switching settings between calls, and interrupts between epochs --------
+
+
+def test_a_later_fit_does_not_restore_an_earlier_best_epoch(digits):
+    X, y = digits
+    X_val, y_val = X[400:], y[400:]
+    clf = SigmoidMLPClassifier(early_stopping=True, max_iter=5, random_state=0)
+    clf.fit(X[:400], y[:400])
+    clf.set_params(early_stopping=False, monitor="evaluation_accuracy")
+    clf.fit(X[:400], y[:400], X_val=X_val, y_val=y_val)
+    fresh = SigmoidMLPClassifier(**clf.get_params())
+    fresh.fit(X[:400], y[:400], X_val=X_val, y_val=y_val)
+    for got, want in zip(clf.coefs_, fresh.coefs_):
+        assert_array_equal(got, want)
+
+
+@pytest.mark.parametrize("first", [True, False], ids=["off then", "on then"])
+def test_warm_start_across_a_change_of_early_stopping(digits, first):
+    X, y = digits
+    clf = SigmoidMLPClassifier(early_stopping=first, max_iter=2, random_state=0)
+    clf.fit(X, y)
+    clf.set_params(early_stopping=not first, warm_start=True).fit(X, y)
+    assert len(clf.loss_curve_) == 4
+    assert (clf.validation_scores_ is None) == first
+    if not first:
+        assert len(clf.validation_scores_) == 2
+
+
+def test_interrupt_in_an_epochs_books_keeps_the_last_whole_epoch(digits, monkeypatch):
+    X, y = digits
+    clf = SigmoidMLPClassifier(max_iter=3, random_state=0)
+    end_epoch = SigmoidMLPClassifier._end_epoch
+
+    def interrupted(self, *args):
+        if self.n_iter_ == 1:
+            self.n_iter_ += 1  # half the books kept, then the interrupt
+            raise KeyboardInterrupt
+        return end_epoch(self, *args)
+
+    monkeypatch.setattr(SigmoidMLPClassifier, "_end_epoch", interrupted)
+    with pytest.warns(UserWarning, match="interrupted by user after 1 whole"):
+        clf.fit(X, y)
+    monkeypatch.undo()
+    one = SigmoidMLPClassifier(max_iter=1, random_state=0).fit(X, y)
+    assert clf.n_iter_ == 1 == len(clf.loss_curve_) == len(clf.history_)
+    assert_same_training(clf, one)
