@@ -727,9 +727,13 @@ class SigmoidMLPClassifier(CallbackSupportMixin, ClassifierMixin, BaseEstimator)
         return X, Y, sample_weight, (X_val, Y_val, sw_val)
 
     def _check_validation_size(self, n_samples, stratify):
-        # train_test_split's own errors speak of test sets.
+        # train_test_split's own errors speak of test sets, but for a class
+        # too small to stratify, which it names.
         n_val = math.ceil(self.validation_fraction * n_samples)
-        n_classes = 0 if stratify is None else len(np.unique(stratify))
+        counts = [] if stratify is None else np.unique(stratify, return_counts=True)[1]
+        if len(counts) and counts.min() < 2:
+            return
+        n_classes = len(counts)
         needed = max(2, n_classes)
         if n_val < needed:
             why = f" (one per class, {n_classes})" if needed > 2 else ""
