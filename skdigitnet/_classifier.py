@@ -832,7 +832,10 @@ class SigmoidMLPClassifier(CallbackSupportMixin, ClassifierMixin, BaseEstimator)
         self.validation_scores_ = [*self.validation_scores_, score]
         if self.verbose:
             print(f"Validation score: {score:.6f}")
-        if not self._improves(score - self.best_validation_score_):
+        best = self.best_validation_score_
+        # tol=None: a tie is no improvement, or an accuracy stuck at its best
+        # would never stop training.
+        if (score <= best) if self.tol is None else (score < best + self.tol):
             self._no_improvement_count += 1
         else:
             self._no_improvement_count = 0
@@ -850,14 +853,13 @@ class SigmoidMLPClassifier(CallbackSupportMixin, ClassifierMixin, BaseEstimator)
             or self.learning_rate == "adaptive"
         )
 
-    def _improves(self, gain):
-        # tol=None: any gain counts, but a tie does not, or a validation
-        # accuracy stuck at its best would never stop training.
-        return gain > 0 if self.tol is None else gain >= self.tol
-
     def _stop_now(self):
         if not self.early_stopping:
-            if not self._improves(self.best_loss_ - self.loss_):
+            if self.tol is None:
+                stalled = self.loss_ >= self.best_loss_
+            else:
+                stalled = self.loss_ > self.best_loss_ - self.tol
+            if stalled:
                 self._no_improvement_count += 1
             else:
                 self._no_improvement_count = 0
