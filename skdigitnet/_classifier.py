@@ -886,7 +886,8 @@ class SigmoidMLPClassifier(CallbackSupportMixin, ClassifierMixin, BaseEstimator)
         where it has values beyond [-1, 1]; at most ``_SATURATION_ROWS``
         evenly spaced rows are looked at.
         """
-        largest = float(abs(X).max()) if X.size else 0.0
+        # max and min, unlike abs, make no copy of X.
+        largest = float(max(X.max(), -X.min())) if X.shape[0] else 0.0
         if not largest > _INPUT_SCALE:
             return
         step = -(-X.shape[0] // _SATURATION_ROWS)

@@ -13,6 +13,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+import scipy.sparse as sp
 from numpy.testing import assert_allclose, assert_array_equal
 from sklearn.datasets import load_digits
 from sklearn.exceptions import ConvergenceWarning
@@ -154,6 +155,16 @@ def test_digits_scaled_as_the_docstring_says_fit_silently(digits):
     fit_silently(SigmoidMLPClassifier(), X / 16, y)
     with pytest.warns(SaturationWarning, match="100% of the hidden neurons"):
         SigmoidMLPClassifier(random_state=0).fit(X, y)
+
+
+def test_sparse_input_is_checked_as_dense(digits):
+    X, y = digits
+    X = StandardScaler().fit_transform(X)
+    with pytest.warns(SaturationWarning) as dense:
+        SigmoidMLPClassifier(random_state=0).fit(X, y)
+    with pytest.warns(SaturationWarning) as sparse:
+        SigmoidMLPClassifier(random_state=0).fit(sp.csr_matrix(X), y)
+    assert str(dense[0].message) == str(sparse[0].message)
 
 
 def test_partial_fit_does_not_check_saturation(digits):
