@@ -5,6 +5,7 @@ rule or a warning; ``fit`` says when the hidden neurons are saturated; and
 each odd but valid input gets a clear error or scikit-learn's behaviour.
 """
 
+import copy
 import re
 import subprocess
 import sys
@@ -227,21 +228,26 @@ def test_partial_fit_refuses_balanced_class_weight(small):
 
 
 def test_interrupted_first_epoch_of_partial_fit_undoes_the_call(small, monkeypatch):
+    # Ctrl-C before a call's first epoch ends re-raises and leaves the
+    # estimator as it was, random state included: the retried call trains
+    # as if the interrupted one had never been made.
     X, y = small
     clf = SigmoidMLPClassifier(random_state=0).partial_fit(X, y, classes=range(10))
-    before = {
-        k: v.copy() if isinstance(v, np.ndarray) else v for k, v in vars(clf).items()
-    }
-    coefs = [c.copy() for c in clf.coefs_]
+    twin = copy.deepcopy(clf)
 
     def interrupted(*args):
         raise KeyboardInterrupt
 
-    monkeypatch.setattr(_buffered, "sgd_epoch", interrupted)
-    with pytest.raises(KeyboardInterrupt):
-        clf.partial_fit(X, y)
-    assert clf.t_ == before["t_"] and clf.loss_curve_ == before["loss_curve_"]
-    for a, b in zip(clf.coefs_, coefs):
+    with monkeypatch.context() as m:
+        m.setattr(_buffered, "sgd_epoch", interrupted)
+        with pytest.raises(KeyboardInterrupt):
+            clf.partial_fit(X, y)
+    assert (clf.n_iter_, clf.t_, clf.loss_curve_) == (1, len(y), twin.loss_curve_)
+
+    clf.partial_fit(X, y)
+    twin.partial_fit(X, y)
+    assert clf.loss_curve_ == twin.loss_curve_
+    for a, b in zip(clf.coefs_ + clf.intercepts_, twin.coefs_ + twin.intercepts_):
         assert_array_equal(a, b)
 
 
