@@ -53,6 +53,9 @@ _CALLBACK_ATTRIBUTES = ("_skl_callbacks", "_callback")
 # scaled to [0, 1], the book's own setting, training leaves every hidden
 # neuron saturated (chapter 3's case for its remedies), with or without
 # scaled weights, and scaling is then not what to change.
+# The threshold of the plateau rules under tol=None: MLPClassifier's tol.
+_PLATEAU_TOL = 1e-4
+
 _INPUT_SCALE = 1 + 1e-6  # float32 rounding of a scaler's 1.0
 _SATURATED_ACTIVATION = 0.02
 _SATURATED_NEURONS = 0.75
@@ -123,8 +126,8 @@ class SigmoidMLPClassifier(CallbackSupportMixin, ClassifierMixin, BaseEstimator)
         ``learning_rate_init / (t + 1) ** power_t`` after each epoch, ``t``
         being the number of samples seen; ``"adaptive"`` divides the rate by
         5 whenever more than ``n_iter_no_change`` epochs in a row fail to
-        improve by ``tol`` (at all, with ``tol=None``), and stops training
-        once the rate is below 1e-6.
+        improve by ``tol`` (1e-4 with ``tol=None``), and stops training once
+        the rate is below 1e-6.
 
     learning_rate_init : float, default=3.0
         The learning rate, the book's ``eta``.
@@ -151,11 +154,10 @@ class SigmoidMLPClassifier(CallbackSupportMixin, ClassifierMixin, BaseEstimator)
         ``None``, the book's behaviour, runs exactly ``max_iter`` epochs with
         no rule on the training loss and no warning, as
         :class:`~sklearn.linear_model.SGDClassifier` does with ``tol=None``.
-        The rules asked for by ``early_stopping=True`` or
-        ``learning_rate="adaptive"`` still apply: with ``tol=None`` an epoch
-        improves when it does better at all (a tie does not improve, so that
-        a validation accuracy stuck at its best stops training), and they
-        warn at ``max_iter`` as with a float.
+        The plateau rules asked for by ``early_stopping=True`` or
+        ``learning_rate="adaptive"`` still apply, with MLPClassifier's
+        default threshold 1e-4 in place of ``None``, and warn at
+        ``max_iter`` as with a float.
 
     verbose : bool, default=False
         Print one line per epoch: the epoch, the training loss and seconds.
@@ -171,12 +173,13 @@ class SigmoidMLPClassifier(CallbackSupportMixin, ClassifierMixin, BaseEstimator)
 
     early_stopping : bool, default=False
         Hold out a stratified ``validation_fraction`` of the training data,
-        stop when its accuracy has not improved by ``tol`` (at all, with
+        stop when its accuracy has not improved by ``tol`` (1e-4 with
         ``tol=None``) for more than ``n_iter_no_change`` epochs, and keep
-        the weights of the best epoch. Unlike
+        the weights of the best epoch. As in
+        :class:`~sklearn.neural_network.MLPClassifier`, and unlike
         :class:`~sklearn.linear_model.SGDClassifier`, whose early stopping
-        never stops with ``tol=None``, it stops: asking for early stopping
-        asks for a stopping rule.
+        never stops with ``tol=None``: asking for early stopping asks for a
+        stopping rule.
 
     validation_fraction : float, default=0.1
         The fraction of the training data held out for early stopping.
@@ -832,10 +835,7 @@ class SigmoidMLPClassifier(CallbackSupportMixin, ClassifierMixin, BaseEstimator)
         self.validation_scores_ = [*self.validation_scores_, score]
         if self.verbose:
             print(f"Validation score: {score:.6f}")
-        best = self.best_validation_score_
-        # tol=None: a tie is no improvement, or an accuracy stuck at its best
-        # would never stop training.
-        if (score <= best) if self.tol is None else (score < best + self.tol):
+        if score < self.best_validation_score_ + self._plateau_tol():
             self._no_improvement_count += 1
         else:
             self._no_improvement_count = 0
@@ -843,6 +843,12 @@ class SigmoidMLPClassifier(CallbackSupportMixin, ClassifierMixin, BaseEstimator)
             self.best_validation_score_ = score
             self._best_coefs = [c.copy() for c in self.coefs_]
             self._best_intercepts = [b.copy() for b in self.intercepts_]
+
+    def _plateau_tol(self):
+        # Early stopping and the adaptive schedule need a threshold, which
+        # tol=None does not give: MLPClassifier's default, as the command
+        # line's.
+        return _PLATEAU_TOL if self.tol is None else self.tol
 
     def _has_stopping_rule(self):
         # tol=None asks for no rule on the training loss; early stopping and
@@ -855,11 +861,7 @@ class SigmoidMLPClassifier(CallbackSupportMixin, ClassifierMixin, BaseEstimator)
 
     def _stop_now(self):
         if not self.early_stopping:
-            if self.tol is None:
-                stalled = self.loss_ >= self.best_loss_
-            else:
-                stalled = self.loss_ > self.best_loss_ - self.tol
-            if stalled:
+            if self.loss_ > self.best_loss_ - self._plateau_tol():
                 self._no_improvement_count += 1
             else:
                 self._no_improvement_count = 0
@@ -869,10 +871,9 @@ class SigmoidMLPClassifier(CallbackSupportMixin, ClassifierMixin, BaseEstimator)
         if self._no_improvement_count <= self.n_iter_no_change:
             return False
         what = "Validation score" if self.early_stopping else "Training loss"
-        by = "at all" if self.tol is None else f"more than tol={self.tol:f}"
         msg = (
-            f"{what} did not improve {by} for {self.n_iter_no_change} "
-            "consecutive epochs."
+            f"{what} did not improve more than tol={self._plateau_tol():f} for "
+            f"{self.n_iter_no_change} consecutive epochs."
         )
         if self._optimizer.trigger_stopping(msg, self.verbose):
             return True

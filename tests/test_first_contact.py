@@ -72,17 +72,21 @@ def test_float_tol_warns_when_max_iter_is_reached(small):
         clf.fit(*small)
 
 
-def test_early_stopping_without_tol_stops_on_any_plateau(small):
-    # With tol=None an epoch improves when its validation accuracy is higher
-    # at all: the run stops once n_iter_no_change + 1 epochs did not beat
-    # the best, and keeps the best epoch's weights.
-    clf = SigmoidMLPClassifier(
-        early_stopping=True, n_iter_no_change=2, max_iter=300, random_state=0
-    ).fit(*small)
-    scores = clf.validation_scores_
-    assert clf.n_iter_ < 300
-    assert max(scores[-3:]) <= max(scores[:-3])
-    assert clf.best_validation_score_ == max(scores)
+@pytest.mark.parametrize(
+    "rule",
+    [{"early_stopping": True}, {"learning_rate": "adaptive"}],
+    ids=["early_stopping", "adaptive"],
+)
+def test_plateau_rules_without_tol_use_mlp_default(small, rule):
+    # early_stopping and the adaptive schedule ask for a rule, which tol=None
+    # does not switch off: it runs with MLPClassifier's tol, 1e-4.
+    params = dict(n_iter_no_change=2, max_iter=300, random_state=0, **rule)
+    default = SigmoidMLPClassifier(**params).fit(*small)
+    explicit = SigmoidMLPClassifier(**params, tol=1e-4).fit(*small)
+    assert default.n_iter_ == explicit.n_iter_ < 300
+    assert default.loss_curve_ == explicit.loss_curve_
+    assert default.validation_scores_ == explicit.validation_scores_
+    assert default._optimizer.learning_rate == explicit._optimizer.learning_rate
 
 
 def test_n_iter_no_change_takes_inf(small):
