@@ -109,7 +109,8 @@ class SigmoidMLPClassifier(CallbackSupportMixin, ClassifierMixin, BaseEstimator)
     alpha : float, default=0.0
         Strength of the L2 penalty on the weights (not the biases). Each
         mini-batch of ``m`` samples adds ``alpha * w / m`` to the weights'
-        gradient, as :class:`~sklearn.neural_network.MLPClassifier` does. The
+        gradient (``m`` being the batch's weight sum with sample weights), as
+        :class:`~sklearn.neural_network.MLPClassifier` does. The
         book's regularisation parameter ``lmbda`` over ``n`` training samples
         corresponds to ``alpha = lmbda * batch_size / n``.
 
