@@ -15,24 +15,16 @@ off. White ones, near zero, barely matter. The weights into hidden neuron
 # %%
 # Train the book's network
 # ------------------------
-# The book trains for a fixed number of epochs, so the warning that
-# ``max_iter`` was reached before the loss settled is expected and silenced.
-import warnings
-
 import matplotlib.pyplot as plt
 import numpy as np
 from sklearn.datasets import load_digits
-from sklearn.exceptions import ConvergenceWarning
 
 from skdigitnet import SigmoidMLPClassifier
 
 X, y = load_digits(return_X_y=True)
 X = X / 16
 
-clf = SigmoidMLPClassifier(random_state=0)
-with warnings.catch_warnings():
-    warnings.simplefilter("ignore", category=ConvergenceWarning)
-    clf.fit(X, y)
+clf = SigmoidMLPClassifier(random_state=0).fit(X, y)
 print(f"training accuracy: {clf.score(X, y):.3f}")
 print("weight shapes:", [w.shape for w in clf.coefs_])
 
@@ -76,10 +68,7 @@ plot_hidden_weights(clf, "weights from N(0, 1), as in chapter 1")
 # training adds stands out: strokes and blobs, each the piece of some digits
 # that the neuron responds to. No neuron needs to look like a whole digit;
 # the output layer combines them.
-clf_scaled = SigmoidMLPClassifier(weight_init="scaled", random_state=0)
-with warnings.catch_warnings():
-    warnings.simplefilter("ignore", category=ConvergenceWarning)
-    clf_scaled.fit(X, y)
+clf_scaled = SigmoidMLPClassifier(weight_init="scaled", random_state=0).fit(X, y)
 print(f"training accuracy, scaled initialisation: {clf_scaled.score(X, y):.3f}")
 plot_hidden_weights(clf_scaled, "weights from N(0, 1/n_in), as in chapter 3")
 plt.show()

@@ -16,18 +16,21 @@ draws the hidden neurons' activations on the held-out digits.
 # %%
 # Four networks
 # -------------
-# The saturated fraction counts activations below 0.02 or above 0.98.
+# The saturated fraction counts activations below 0.02 or above 0.98. ``fit``
+# checks the same on the training data when it holds values beyond [-1, 1]
+# and warns with a :class:`~skdigitnet.SaturationWarning` when more than
+# three quarters of the hidden neurons are saturated on most rows; the
+# example records the warning instead of letting it print.
 import warnings
 
 import matplotlib.pyplot as plt
 import numpy as np
 from sklearn.datasets import load_digits
-from sklearn.exceptions import ConvergenceWarning
 from sklearn.model_selection import train_test_split
 from sklearn.pipeline import make_pipeline
 from sklearn.preprocessing import MinMaxScaler, StandardScaler
 
-from skdigitnet import SigmoidMLPClassifier
+from skdigitnet import SaturationWarning, SigmoidMLPClassifier
 
 X, y = load_digits(return_X_y=True)
 X_train, X_test, y_train, y_test = train_test_split(
@@ -45,9 +48,10 @@ for scaler_name, scaler, weight_init in settings:
     pipe = make_pipeline(
         scaler(), SigmoidMLPClassifier(weight_init=weight_init, random_state=0)
     )
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore", category=ConvergenceWarning)
+    with warnings.catch_warnings(record=True) as record:
+        warnings.simplefilter("always", category=SaturationWarning)
         pipe.fit(X_train, y_train)
+    warned = any(w.category is SaturationWarning for w in record)
     scaler_fitted, clf = pipe[0], pipe[-1]
     hidden = clf.hidden_activations(scaler_fitted.transform(X_test)).ravel()
     saturated = np.mean((hidden < 0.02) | (hidden > 0.98))
@@ -56,6 +60,7 @@ for scaler_name, scaler, weight_init in settings:
     print(
         f"{scaler_name}, weight_init={weight_init!r}: accuracy {accuracy:.3f}, "
         f"{saturated:.0%} of hidden activations saturated"
+        + (", SaturationWarning" if warned else "")
     )
 
 # %%

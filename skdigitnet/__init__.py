@@ -4,7 +4,7 @@ A scikit-learn compatible classifier built from sigmoid neurons, trained by
 mini-batch stochastic gradient descent and backpropagation written in numpy.
 """
 
-from ._classifier import SigmoidMLPClassifier
+from ._classifier import SaturationWarning, SigmoidMLPClassifier
 from ._onnx import register_onnx_converter, to_onnx
 from ._persistence import SKOPS_TRUSTED_TYPES, InconsistentVersionWarning
 
@@ -13,6 +13,7 @@ __version__ = "0.1.0"
 __all__ = [
     "InconsistentVersionWarning",
     "SKOPS_TRUSTED_TYPES",
+    "SaturationWarning",
     "SigmoidMLPClassifier",
     "__version__",
     "register_onnx_converter",

@@ -8,8 +8,9 @@ skdigitnet that saved it, as scikit-learn's estimators carry
 Pickle runs code while it loads, so load only files you trust. `skops
 <https://skops.readthedocs.io>`_ (the ``secure`` extra) saves and loads
 without pickle and refuses any type it was not told to trust. Its default
-list covers numpy, scipy and scikit-learn; :data:`SKOPS_TRUSTED_TYPES` adds
-skdigitnet's own, and nothing else::
+list covers numpy, scipy and most of scikit-learn; :data:`SKOPS_TRUSTED_TYPES`
+adds skdigitnet's own and those of scikit-learn's callbacks, and nothing
+else::
 
     import skops.io as sio
     from skdigitnet import SKOPS_TRUSTED_TYPES
@@ -20,14 +21,22 @@ skdigitnet's own, and nothing else::
 
 import warnings
 
-#: The names of skdigitnet's types in a saved model, to pass as ``trusted``
-#: to :func:`skops.io.load`: ``SigmoidMLPClassifier`` and the optimizer it
-#: keeps for further training. A fitted classifier holds nothing else that
-#: skops does not already trust (numpy arrays, a ``RandomState``, a
-#: ``LabelBinarizer``, lists, floats, strings).
+#: The names of the types in a saved model that skops does not trust by
+#: default, to pass as ``trusted`` to :func:`skops.io.load`:
+#: ``SigmoidMLPClassifier``, the optimizer it keeps for further training,
+#: and the callbacks of :mod:`sklearn.callback` that ``set_callbacks`` may
+#: have attached (``ProgressBar``, ``ScoringMonitor`` and the ``UUID`` and
+#: listener handle a monitor holds), which a saved model keeps as pickle
+#: does. A fitted classifier holds nothing else that skops does not already
+#: trust (numpy arrays, a ``RandomState``, a ``LabelBinarizer``, lists,
+#: floats, strings); a callback of your own needs its type added.
 SKOPS_TRUSTED_TYPES = [
     "skdigitnet._classifier.SigmoidMLPClassifier",
     "skdigitnet._optimizer.SGDOptimizer",
+    "sklearn.callback._progressbar.ProgressBar",
+    "sklearn.callback._scoring_monitor.ScoringMonitor",
+    "sklearn.callback._transport.ListenerHandle",
+    "uuid.UUID",
 ]
 
 _VERSION_KEY = "_skdigitnet_version"

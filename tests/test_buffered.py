@@ -226,9 +226,7 @@ def test_fit_pinned_to_the_straightforward_loop(monkeypatch, params):
 def test_fit_float32_end_to_end():
     X, y = load_digits(return_X_y=True)
     X = (X / 16.0).astype(np.float32)
-    clf = SigmoidMLPClassifier(max_iter=2, random_state=0)
-    with pytest.warns(Warning):
-        clf.fit(X, y)
+    clf = SigmoidMLPClassifier(max_iter=2, random_state=0).fit(X, y)
     params = itertools.chain(clf.coefs_, clf.intercepts_)
     assert all(p.dtype == np.float32 for p in params)
     assert clf.predict_proba(X).dtype == np.float32
@@ -267,8 +265,7 @@ def test_predict_checks_every_chunk_for_nan_and_inf(bad, row, dtype):
     # A NaN or infinity anywhere gives validate_data's error.
     X, y = load_digits(return_X_y=True)
     X = (X / 16.0).astype(dtype)
-    with pytest.warns(Warning):
-        clf = SigmoidMLPClassifier(max_iter=1, random_state=0).fit(X, y)
+    clf = SigmoidMLPClassifier(max_iter=1, random_state=0).fit(X, y)
     X_big = np.tile(X, (6, 1))[:10_000]
     X_big[row, 3] = bad
     match = "Input X contains NaN" if np.isnan(bad) else "Input X contains infinity"

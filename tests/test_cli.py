@@ -380,9 +380,14 @@ def test_train_equals_fit(capsys, tmp_path, shuffle):
 
     X_train, _, y_train, _ = load_train_test("digits")
     fitted = SigmoidMLPClassifier(
-        hidden_layer_sizes=(9,), max_iter=4, shuffle=not shuffle, random_state=2
+        hidden_layer_sizes=(9,),
+        max_iter=4,
+        shuffle=not shuffle,
+        random_state=2,
+        tol=model.tol,  # the command's default, which the estimator's may not be
     )
-    with pytest.warns(ConvergenceWarning):
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ConvergenceWarning)
         fitted.fit(X_train, y_train)
     for a, b in zip(
         model.coefs_ + model.intercepts_, fitted.coefs_ + fitted.intercepts_
@@ -636,9 +641,7 @@ def test_predict_warns_of_images_in_unit_range_and_rescales(
 
 def test_a_bare_estimator_is_accepted_as_a_model(capsys, tmp_path):
     X, y = load_digits(return_X_y=True)
-    clf = SigmoidMLPClassifier(max_iter=2, random_state=0)
-    with pytest.warns(ConvergenceWarning):
-        clf.fit(X / 16, y)
+    clf = SigmoidMLPClassifier(max_iter=2, random_state=0).fit(X / 16, y)
     joblib.dump(clf, tmp_path / "bare.joblib")
     np.save(tmp_path / "x.npy", X[:3])
 
@@ -776,7 +779,7 @@ USER_ERRORS = {
     ),
     "batch size 0": (
         lambda t, d, m: ["train", "--batch-size", "0"],
-        r"argument --batch-size: must be an int in the range \[1, inf\)",
+        r"argument --batch-size: must be .*an int in the range \[1, inf\)",
     ),
     "seed below 0": (
         lambda t, d, m: ["train", "--seed", "-1"],
