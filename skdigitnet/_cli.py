@@ -829,9 +829,6 @@ def _fit_epochs(model, args, header, data):
         while epoch == 0 or epoch < args.epochs:
             with _estimator_errors():
                 model.partial_fit(X_train, y_train, classes=classes)
-            if len(model.loss_curve_) == epoch:
-                # The estimator caught an interrupt and ended without an epoch.
-                raise KeyboardInterrupt
             last = (epoch + 1, copy.deepcopy(model))
             epoch += 1
             if epoch == 1:

@@ -331,7 +331,7 @@ def test_softmax_writes_to_out():
     assert_array_equal(z, [[1.0, 2.0, 3.0]])
 
 
-def test_output_delta_is_dcost_dz():
+def test_each_loss_delta_is_dcost_dz():
     # For each loss, its delta is the derivative of its cost with respect
     # to the output layer's weighted input z.
     rng = np.random.default_rng(0)
