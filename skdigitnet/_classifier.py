@@ -1012,14 +1012,15 @@ class SigmoidMLPClassifier(CallbackSupportMixin, ClassifierMixin, BaseEstimator)
         return min(self.batch_size, n_samples)
 
     def _train_epoch(self, X, Y, sample_weight, batch_size):
-        """One epoch on copies of the weights and optimizer, then kept.
+        """One epoch on new arrays of the weights, kept when they end finite.
 
-        An error or an interrupt within the epoch leaves the last whole
-        epoch's state in place.
+        The weights saved by :meth:`_fitted_state` share their arrays with
+        ``coefs_``, so the epoch trains copies; the optimizer, which it saves
+        by copy, steps in place.
         """
         coefs = [c.copy() for c in self.coefs_]
         intercepts = [b.copy() for b in self.intercepts_]
-        optimizer = copy.deepcopy(self._optimizer)
+        optimizer = self._optimizer
         n_samples = X.shape[0]
         order = np.arange(n_samples)
         if self.shuffle:
