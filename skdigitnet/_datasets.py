@@ -8,7 +8,6 @@ big-endian ``uint32`` sizes, then the data in big-endian C order.
 import gzip
 import math
 import os
-import secrets
 import struct
 import zlib
 
@@ -16,6 +15,8 @@ import numpy as np
 from sklearn.datasets import fetch_openml, get_data_home, load_digits
 from sklearn.model_selection import train_test_split
 from sklearn.utils import Bunch
+
+from ._persistence import atomic_write
 
 # Type code -> on-disk dtype (IDX data are big-endian).
 _IDX_DTYPES = {
@@ -323,26 +324,17 @@ def write_idx(path, array):
     header += struct.pack(f">{array.ndim}I", *array.shape)
     data = np.ascontiguousarray(array, dtype=_IDX_DTYPES[type_code]).tobytes()
 
-    folder, base = os.path.split(name)
-    tmp_path = os.path.join(folder, f".{base}.{secrets.token_hex(4)}.tmp")
-    try:
-        with open(tmp_path, "xb") as raw:
-            if name.endswith(".gz"):
-                # filename and mtime fix the gzip header: the final name, and
-                # the same bytes for the same array.
-                with gzip.GzipFile(filename=base, mode="wb", fileobj=raw, mtime=0) as f:
-                    f.write(header)
-                    f.write(data)
-            else:
-                raw.write(header)
-                raw.write(data)
-            raw.flush()
-            os.fsync(raw.fileno())
-        os.replace(tmp_path, name)
-    except BaseException:
-        if os.path.exists(tmp_path):
-            os.remove(tmp_path)
-        raise
+    base = os.path.basename(name)
+    with atomic_write(name) as raw:
+        if name.endswith(".gz"):
+            # filename and mtime fix the gzip header: the final name, and
+            # the same bytes for the same array.
+            with gzip.GzipFile(filename=base, mode="wb", fileobj=raw, mtime=0) as f:
+                f.write(header)
+                f.write(data)
+        else:
+            raw.write(header)
+            raw.write(data)
 
 
 def _find_file(folder, stem):
