@@ -613,10 +613,19 @@ def _check_save_path(path):
         raise _UserError(f"cannot save to {path!r}: folder {folder!r} not writable.")
 
 
-def _saved_pipeline(model, scale, X_train):
-    """Return what ``train --save`` writes: raw grey levels in, labels out."""
+def _saved_pipeline(model, scale, X_train, data=None):
+    """Return what ``train --save`` writes: raw grey levels in, labels out.
+
+    The pipeline keeps the ``--data`` it learnt from as ``trained_on_``, a
+    string, for ``evaluate`` to default to: a folder as an absolute path.
+    """
     scaler = GreyLevelScaler(grey_max=scale).fit(X_train[:1])
-    return Pipeline([("greylevelscaler", scaler), ("sigmoidmlpclassifier", model)])
+    pipeline = Pipeline([("greylevelscaler", scaler), ("sigmoidmlpclassifier", model)])
+    if data is not None:
+        pipeline.trained_on_ = (
+            data if data in ("digits", "mnist") else os.path.abspath(data)
+        )
+    return pipeline
 
 
 def _save_model(path, pipeline):
@@ -646,15 +655,10 @@ def _load_model(path):
         ):
             _check_trained(path, steps[1])
             _check_trained(path, steps[0])
-            return content, None
+            data = getattr(content, "trained_on_", None)
+            return content, data if isinstance(data, str) else None
         model, scale = None, None
     elif isinstance(content, dict):
-        print(
-            f"{PROG}: note: {path!r} is a model file of an older form, a dict of "
-            "model, scale and data; 'train --save' now writes a scikit-learn "
-            "pipeline.",
-            file=sys.stderr,
-        )
         model, scale, data = (content.get(key) for key in ("model", "scale", "data"))
         if not isinstance(data, str):
             data = None
@@ -678,6 +682,13 @@ def _load_model(path):
         raise _UserError(
             f"{path!r} holds a bad grey-level scale {scale!r}: expected a finite "
             "number above 0."
+        )
+    if isinstance(content, dict):
+        print(
+            f"{PROG}: note: {path!r} is a model file of an older form, a dict of "
+            "model, scale and data; 'train --save' now writes a scikit-learn "
+            "pipeline.",
+            file=sys.stderr,
         )
     row = np.zeros((1, model.n_features_in_))
     return _saved_pipeline(model, float(scale), row), data
@@ -855,7 +866,7 @@ def _train(args):
     print(f"Time: {seconds:.1f} s for {_plural(epochs, 'epoch')}{tested}")
     _warn_if_chance(correct / n_test, y_train, y_test, args)
     if args.save is not None:
-        _save_model(args.save, _saved_pipeline(model, scale, X_train))
+        _save_model(args.save, _saved_pipeline(model, scale, X_train, args.data))
         print(f"Saved the network to {args.save}")
     return 0
 
@@ -1057,7 +1068,8 @@ def _save_interrupted(args, interrupted, scale, X_train):
             file=sys.stderr,
         )
         return _INTERRUPTED_STATUS
-    _save_model(args.save, _saved_pipeline(interrupted.model, scale, X_train))
+    pipeline = _saved_pipeline(interrupted.model, scale, X_train, args.data)
+    _save_model(args.save, pipeline)
     if interrupted.best:
         what = (
             "its best epoch by validation accuracy "
@@ -1078,8 +1090,8 @@ def _save_interrupted(args, interrupted, scale, X_train):
 def _evaluate(args):
     model, trained_on = _load_model(args.model)
     clf = _classifier(model)
-    # A model file records no data: the images of its size are MNIST's or
-    # the 8x8 digits. An older file names the data it was trained on.
+    # A bare classifier records no data: the images of its size are MNIST's
+    # or the 8x8 digits.
     data = args.data or trained_on or _data_of_size(clf.n_features_in_)
     (_, X_test, _, y_test), _, note = _load_data(data, args)
     if X_test.shape[1] != clf.n_features_in_:
