@@ -887,3 +887,30 @@ def test_user_errors_are_one_line_and_status_2(
     assert "Epoch" not in out and "Validation" not in out
     if "--early-stopping" not in args:
         assert out == ""
+
+
+@pytest.mark.parametrize("early_stopping", [False, True], ids=["epochs", "early"])
+def test_class_weight_balanced_trains_as_fit_does(capsys, tmp_path, early_stopping):
+    path = tmp_path / "net.joblib"
+    extra = ["--early-stopping"] if early_stopping else []
+    args = ["--hidden", "9", "--epochs", "3", "--class-weight", "balanced", *extra]
+    status, out, err = cli(capsys, "train", *args, "--save", path)
+    assert status == 0, err
+    assert "dict" not in out + err
+
+    model, _ = load_model_file(path)
+    X_train, _, y_train, _ = load_train_test("digits")
+    params = {"hidden_layer_sizes": (9,), "max_iter": 3, "random_state": 0}
+    if early_stopping:
+        params.update(early_stopping=True, tol=1e-4, verbose=True)
+    fitted = SigmoidMLPClassifier(class_weight="balanced", **params)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        fitted.fit(X_train, y_train)
+    capsys.readouterr()
+    assert model.get_params() == fitted.get_params()
+    assert model.loss_curve_ == fitted.loss_curve_
+    for a, b in zip(
+        model.coefs_ + model.intercepts_, fitted.coefs_ + fitted.intercepts_
+    ):
+        assert_array_equal(a, b)
