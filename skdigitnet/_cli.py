@@ -280,8 +280,9 @@ def _add_train_parser(commands):
     train.add_argument(
         "--save",
         metavar="MODEL",
-        help="write the trained network to this file, for 'evaluate' and "
-        "'predict'. Checked before training starts.",
+        help="write the trained network to this file, for 'evaluate', "
+        "'predict' and 'export': a scikit-learn pipeline that takes raw grey "
+        "levels (joblib.load gives it back). Checked before training starts.",
     )
     train.set_defaults(run=_train)
 
