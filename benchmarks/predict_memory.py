@@ -54,7 +54,10 @@ def _run(tree, args, stdout=subprocess.DEVNULL):
     )
     if result.returncode != 0:
         raise SystemExit(f"{tree}: skdigitnet {args[0]} failed:\n{result.stderr}")
-    return int(result.stderr.split()[-1]) * 1024
+    imported, peak = result.stderr.split()[-2:]
+    if not imported.startswith(os.path.abspath(tree)):
+        raise SystemExit(f"{tree}: the child imported {imported}")
+    return int(peak) * 1024
 
 
 def main():
@@ -81,9 +84,8 @@ def main():
         size = os.path.getsize(big)
         print(f"predict on a raw IDX file of {n_images:,} 28x28 images, {size:,} bytes")
         print("peak RSS; 'one image': predicting a file of one image, the constant")
-        print(
-            f"{'tree':<30} {'one image':>12} {'large file':>12} {'(large-one)/file':>17}"
-        )
+        columns = ("one image", "large file", "(large-one)/file")
+        print(f"{'tree':<30} {columns[0]:>12} {columns[1]:>12} {columns[2]:>17}")
         for i, tree in enumerate(trees):
             model = os.path.join(folder, f"net{i}.joblib")
             train = ["train", "--data", data, "--epochs", "1", "--save", model]

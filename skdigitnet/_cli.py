@@ -27,6 +27,7 @@ import argparse
 import contextlib
 import copy
 import math
+import numbers
 import os
 import pickle
 import re
@@ -676,7 +677,7 @@ def _load_model(path):
         # training.
         scale = _DIGITS_GREY_MAX if model.n_features_in_ == 64 else _IDX_GREY_MAX
     if (
-        not isinstance(scale, (int, float))
+        not isinstance(scale, numbers.Real)
         or isinstance(scale, bool)
         or not (math.isfinite(scale) and scale > 0)
     ):

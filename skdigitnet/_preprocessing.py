@@ -11,9 +11,11 @@ import math
 from numbers import Real
 
 import numpy as np
-from sklearn.base import BaseEstimator, TransformerMixin, _fit_context
-from sklearn.utils._param_validation import Interval
+from sklearn.base import BaseEstimator, TransformerMixin
 from sklearn.utils.validation import check_is_fitted, validate_data
+
+# scikit-learn's private helpers, imported where the classifier keeps them.
+from ._classifier import Interval, _fit_context
 
 
 class GreyLevelScaler(TransformerMixin, BaseEstimator):
