@@ -379,6 +379,8 @@ class SigmoidMLPClassifier(CallbackSupportMixin, ClassifierMixin, BaseEstimator)
     the training data, which ``ScoringMonitor`` scores; to score the
     validation set each epoch, give it a scorer that closes over it, such as
     ``scoring={"evaluation": lambda est, X, y: est.score(X_val, y_val)}``.
+    A saved model keeps these callbacks' settings only (not a monitor's
+    logs, nor its listener): they are built afresh when it is loaded.
 
     References
     ----------
