@@ -7,10 +7,12 @@ mini-batch stochastic gradient descent and backpropagation written in numpy.
 from ._classifier import SaturationWarning, SigmoidMLPClassifier
 from ._onnx import register_onnx_converter, to_onnx
 from ._persistence import SKOPS_TRUSTED_TYPES, InconsistentVersionWarning
+from ._preprocessing import GreyLevelScaler
 
 __version__ = "0.1.0"
 
 __all__ = [
+    "GreyLevelScaler",
     "InconsistentVersionWarning",
     "SKOPS_TRUSTED_TYPES",
     "SaturationWarning",

@@ -7,7 +7,14 @@ A call to ``fit`` is one task and each epoch one of its subtasks (a call to
 
 Where the installed scikit-learn has no :mod:`sklearn.callback` (before
 1.9), the classifier has no ``set_callbacks`` and the tasks below do nothing.
+
+A saved classifier keeps scikit-learn's callbacks as their settings only:
+``ProgressBar`` and ``ScoringMonitor`` own OS resources while alive (a
+listening socket, threads), which no file should hold or name. They are
+rebuilt fresh from those settings on load; a monitor's logs are not saved.
 """
+
+import warnings
 
 try:
     from sklearn.callback import CallbackSupportMixin
@@ -32,7 +39,7 @@ except ImportError:  # scikit-learn < 1.9
             return _NoCallbackContext()
 
 
-__all__ = ["CallbackSupportMixin", "FitTasks"]
+__all__ = ["CallbackSupportMixin", "FitTasks", "restored_state", "saved_state"]
 
 
 class FitTasks:
@@ -86,3 +93,75 @@ class FitTasks:
             "t_": est.t_,
             "loss_": est.loss_,
         }
+
+
+# Where a saved state keeps the callbacks, and the settings that each of
+# scikit-learn's callbacks is rebuilt from: plain data, never a handle.
+_SAVED = "_skl_callbacks"
+_SETTINGS = {
+    "ProgressBar": ("max_propagation_depth",),
+    "ScoringMonitor": ("scoring",),
+}
+
+
+def _settings(callback):
+    """Return ``(name, settings)`` for scikit-learn's callbacks, else None."""
+    cls = type(callback)
+    if not cls.__module__.startswith("sklearn.callback") or cls.__name__ not in (
+        _SETTINGS
+    ):
+        return None
+    if cls.__name__ == "ScoringMonitor":
+        # The monitor keeps its scoring only in this form (a name becomes a
+        # list of one), which its constructor accepts back.
+        return cls.__name__, {"scoring": callback._scoring}
+    return cls.__name__, {"max_propagation_depth": callback.max_propagation_depth}
+
+
+def saved_state(state):
+    """Return ``state`` with scikit-learn's callbacks replaced by their settings.
+
+    A callback of another kind is kept as it is.
+    """
+    callbacks = state.get(_SAVED)
+    if not callbacks:
+        return state
+    saved = [_settings(callback) or callback for callback in callbacks]
+    return {**state, _SAVED: saved}
+
+
+def _rebuild(item):
+    """Build a callback afresh from saved ``(name, settings)``; pass others on."""
+    if not isinstance(item, tuple):
+        return item
+    if (
+        len(item) != 2
+        or item[0] not in _SETTINGS
+        or not isinstance(item[1], dict)
+        or set(item[1]) != set(_SETTINGS[item[0]])
+    ):
+        raise ValueError(
+            f"Cannot load a callback saved as {item!r}: expected one of "
+            f"{sorted(_SETTINGS)} with its settings {_SETTINGS}."
+        )
+    name, settings = item
+    try:
+        import sklearn.callback as sklearn_callback
+
+        return getattr(sklearn_callback, name)(**settings)
+    except ImportError as exc:
+        # No sklearn.callback (scikit-learn < 1.9), or no rich for the bar.
+        warnings.warn(f"The saved callback {name} is dropped: {exc}")
+        return None
+
+
+def restored_state(state):
+    """Return ``state`` with saved callback settings rebuilt into callbacks."""
+    saved = state.get(_SAVED)
+    if not saved:
+        return state
+    callbacks = [c for c in map(_rebuild, saved) if c is not None]
+    state = {**state, _SAVED: callbacks}
+    if not callbacks:
+        del state[_SAVED]
+    return state

@@ -43,7 +43,7 @@ from sklearn.utils.validation import (
 )
 
 from . import _buffered, _network, _persistence
-from ._callbacks import CallbackSupportMixin, FitTasks
+from ._callbacks import CallbackSupportMixin, FitTasks, restored_state, saved_state
 from ._optimizer import SGDOptimizer
 
 # Attributes of scikit-learn's callback support, which a failed fit keeps.
@@ -379,6 +379,8 @@ class SigmoidMLPClassifier(CallbackSupportMixin, ClassifierMixin, BaseEstimator)
     the training data, which ``ScoringMonitor`` scores; to score the
     validation set each epoch, give it a scorer that closes over it, such as
     ``scoring={"evaluation": lambda est, X, y: est.score(X_val, y_val)}``.
+    A saved model keeps these callbacks' settings only (not a monitor's
+    logs, nor its listener): they are built afresh when it is loaded.
 
     References
     ----------
@@ -1361,13 +1363,16 @@ class SigmoidMLPClassifier(CallbackSupportMixin, ClassifierMixin, BaseEstimator)
         return activations[layer]
 
     def __getstate__(self):
-        """Return the state to pickle, stamped with skdigitnet's version."""
-        return _persistence.stamp_version(super().__getstate__())
+        """Return the state to pickle, stamped with skdigitnet's version.
+
+        scikit-learn's callbacks are saved as their settings alone.
+        """
+        return _persistence.stamp_version(saved_state(super().__getstate__()))
 
     def __setstate__(self, state):
         """Restore a pickled state; warn if another version saved it."""
         state = _persistence.check_version(type(self).__name__, dict(state))
-        super().__setstate__(state)
+        super().__setstate__(restored_state(state))
 
     def __sklearn_tags__(self):
         """Declare sparse and multilabel support to scikit-learn."""

@@ -6,15 +6,17 @@ image files. With no arguments it runs chapter 1's experiment on
 scikit-learn's bundled 8x8 digits.
 
 The command line drives :class:`~skdigitnet.SigmoidMLPClassifier` through its
-public interface only: ``train`` calls ``partial_fit`` once per epoch (``fit``
-with ``--early-stopping``) and reads ``loss_curve_``; the estimator's own
-parameter validation judges the options, its refusals are reported as usage
-errors.
+public interface only: ``train`` calls ``fit``, warm-started one epoch at a
+time (all epochs in one call with ``--early-stopping``), and reads
+``loss_curve_``; the estimator's own parameter validation judges the
+options, its refusals are reported as usage errors.
 
-A saved model is a :func:`joblib.dump` of a dict: ``"model"``, the fitted
-classifier; ``"scale"``, the grey level of full ink that pixels were divided
-by to bring them to [0, 1] (16 for the 8x8 digits, 255 for images in MNIST's
-layout); and ``"data"``, the ``--data`` it was trained on.
+A saved model is a :func:`joblib.dump` of a scikit-learn
+:class:`~sklearn.pipeline.Pipeline`: a :class:`~skdigitnet.GreyLevelScaler`
+that divides raw grey levels by that of full ink (16 for the 8x8 digits,
+255 for images in MNIST's layout), then the fitted classifier. Files of the
+older form, a dict of ``"model"``, ``"scale"`` and ``"data"``, are still
+read. Every file is written whole or not at all.
 
 User errors print one line, ``skdigitnet: error: ...``, and exit with
 status 2. Ctrl-C exits with status 130, a closed output pipe (``| head``)
@@ -25,12 +27,12 @@ import argparse
 import contextlib
 import copy
 import math
+import numbers
 import os
 import pickle
 import re
 import struct
 import sys
-import tempfile
 import textwrap
 import time
 import warnings
@@ -40,6 +42,7 @@ import joblib
 import numpy as np
 from sklearn.exceptions import ConvergenceWarning, NotFittedError
 from sklearn.metrics import classification_report, confusion_matrix
+from sklearn.pipeline import Pipeline
 
 # The estimator's parameter validation raises this ValueError subclass; it is
 # what tells a bad option from bad data.
@@ -54,9 +57,11 @@ from ._datasets import (
     _data_folder,
     _MissingFilesError,
     _only_test_files,
+    idx_chunks,
     load_train_test,
-    read_idx,
 )
+from ._persistence import atomic_write
+from ._preprocessing import GreyLevelScaler
 
 PROG = "skdigitnet"
 _TOP_LEVEL_OPTIONS = ("-h", "--help", "--version")
@@ -96,6 +101,10 @@ _INVALID_PARAMETER = re.compile(
 # The plateau threshold of --early-stopping and --learning-rate adaptive
 # when --tol is not given (MLPClassifier's default).
 _PLATEAU_TOL = 1e-4
+
+# predict reads and predicts images about this many bytes of float64 pixels
+# at a time: its memory stays within a few such chunks whatever the files.
+_CHUNK_BYTES = 2**23
 
 # Unpickling a file that is not what it claims fails in many ways, all of
 # them meaning "not a readable model file".
@@ -272,8 +281,9 @@ def _add_train_parser(commands):
     train.add_argument(
         "--save",
         metavar="MODEL",
-        help="write the trained network to this file, for 'evaluate' and "
-        "'predict'. Checked before training starts.",
+        help="write the trained network to this file, for 'evaluate', "
+        "'predict' and 'export': a scikit-learn pipeline that takes raw grey "
+        "levels (joblib.load gives it back). Checked before training starts.",
     )
     train.set_defaults(run=_train)
 
@@ -605,50 +615,100 @@ def _check_save_path(path):
         raise _UserError(f"cannot save to {path!r}: folder {folder!r} not writable.")
 
 
-def _save_model(path, model, scale, data):
-    # Written beside the target and renamed into place, so that a failed or
-    # interrupted write leaves no half file.
-    folder = os.path.dirname(os.path.abspath(path))
+def _saved_pipeline(model, scale, X_train, data=None):
+    """Return what ``train --save`` writes: raw grey levels in, labels out.
+
+    The pipeline keeps the ``--data`` it learnt from as ``trained_on_``, a
+    string, for ``evaluate`` to default to: a folder as an absolute path.
+    """
+    scaler = GreyLevelScaler(grey_max=scale).fit(X_train[:1])
+    pipeline = Pipeline([("greylevelscaler", scaler), ("sigmoidmlpclassifier", model)])
+    if data is not None:
+        pipeline.trained_on_ = (
+            data if data in ("digits", "mnist") else os.path.abspath(data)
+        )
+    return pipeline
+
+
+def _save_model(path, pipeline):
     try:
-        fd, tmp_path = tempfile.mkstemp(dir=folder, suffix=".tmp")
-        os.close(fd)
-        try:
-            joblib.dump({"model": model, "scale": scale, "data": data}, tmp_path)
-            os.replace(tmp_path, path)
-        except BaseException:
-            os.remove(tmp_path)
-            raise
+        with atomic_write(path) as f:
+            joblib.dump(pipeline, f)
     except OSError as exc:
         raise _UserError(f"cannot write model file {path!r}: {exc}") from exc
 
 
 def _load_model(path):
-    """Load a model file: the model, its grey-level maximum, the data it learned."""
+    """Load a model file as a pipeline, and the data an older file records.
+
+    ``train --save`` writes a :class:`~sklearn.pipeline.Pipeline` of a
+    :class:`GreyLevelScaler` and the classifier. Older files, a dict of
+    ``"model"``, ``"scale"`` and ``"data"``, and a bare classifier dumped
+    from Python are accepted too, and put in the same pipeline.
+    """
     content = _unpickle(path)
-    # A bare estimator, dumped from Python, is accepted too: its scale
-    # follows from its input size, as in training.
-    if isinstance(content, dict):
-        model = content.get("model")
-        scale = content.get("scale")
-        data = content.get("data")
+    data = None
+    if isinstance(content, Pipeline):
+        steps = [step for _, step in content.steps]
+        if (
+            len(steps) == 2
+            and isinstance(steps[0], GreyLevelScaler)
+            and isinstance(steps[1], SigmoidMLPClassifier)
+        ):
+            _check_trained(path, steps[1])
+            _check_trained(path, steps[0])
+            data = getattr(content, "trained_on_", None)
+            return content, data if isinstance(data, str) else None
+        model, scale = None, None
+    elif isinstance(content, dict):
+        model, scale, data = (content.get(key) for key in ("model", "scale", "data"))
+        if not isinstance(data, str):
+            data = None
     else:
-        model, scale, data = content, None, None
+        model, scale = content, None
     if not isinstance(model, SigmoidMLPClassifier):
         raise _UserError(
             f"{path!r} holds a {type(content).__name__}, not a model written by "
             "'skdigitnet train --save'."
         )
+    _check_trained(path, model)
+    if scale is None:
+        # A bare classifier: its scale follows from its input size, as in
+        # training.
+        scale = _DIGITS_GREY_MAX if model.n_features_in_ == 64 else _IDX_GREY_MAX
+    if (
+        not isinstance(scale, numbers.Real)
+        or isinstance(scale, bool)
+        or not (math.isfinite(scale) and scale > 0)
+    ):
+        raise _UserError(
+            f"{path!r} holds a bad grey-level scale {scale!r}: expected a finite "
+            "number above 0."
+        )
+    if isinstance(content, dict):
+        print(
+            f"{PROG}: note: {path!r} is a model file of an older form, a dict of "
+            "model, scale and data; 'train --save' now writes a scikit-learn "
+            "pipeline.",
+            file=sys.stderr,
+        )
+    row = np.zeros((1, model.n_features_in_))
+    return _saved_pipeline(model, float(scale), row), data
+
+
+def _check_trained(path, estimator):
     try:
-        check_is_fitted(model)
+        check_is_fitted(estimator)
     except NotFittedError as exc:
         raise _UserError(f"{path!r} holds a network that was never trained.") from exc
-    if scale is None:
-        scale = _DIGITS_GREY_MAX if model.n_features_in_ == 64 else _IDX_GREY_MAX
-    if not isinstance(scale, (int, float)) or not scale > 0:
-        raise _UserError(f"{path!r} holds a bad grey-level scale {scale!r}.")
-    if not isinstance(data, str):
-        data = "digits"
-    return model, float(scale), data
+
+
+def _grey_max(model):
+    return model.steps[0][1].grey_max
+
+
+def _classifier(model):
+    return model.steps[-1][1]
 
 
 def _unpickle(path):
@@ -666,61 +726,100 @@ def _unpickle(path):
         ) from exc
 
 
-def _read_images(path, n_features):
-    """Read the images in ``path`` as rows of ``n_features`` grey levels."""
+def _image_chunks(path, n_features):
+    """Yield the images in ``path`` as rows of grey levels, a chunk at a time.
+
+    A chunk holds about ``_CHUNK_BYTES`` of float64 pixels. The header is
+    read and the shape checked first; the data is mapped (raw IDX, .npy) or
+    decompressed (gzip IDX) as the chunks are taken.
+    """
+    what = "a .npy array" if path.endswith(".npy") else "an IDX file"
     try:
         if path.endswith(".npy"):
-            array = np.load(path, allow_pickle=False)
+            dtype, shape, chunks = _npy_chunks(path)
         else:
-            array = read_idx(path)
+            dtype, shape, chunks = idx_chunks(path)
     except OSError as exc:
         raise _UserError(f"cannot read {path!r}: {exc}") from exc
     except (ValueError, EOFError) as exc:
-        what = "a .npy array" if path.endswith(".npy") else "an IDX file"
         raise _UserError(f"cannot read {path!r} as {what}: {exc}") from exc
-    if not isinstance(array, np.ndarray):
-        array.close()
-        raise _UserError(f"{path!r} is an .npz archive, not a .npy array.")
-    if array.dtype.kind not in "biuf":
-        raise _UserError(f"{path!r} holds {array.dtype} values, not grey levels.")
+    if dtype.kind not in "biuf":
+        raise _UserError(f"{path!r} holds {dtype} values, not grey levels.")
 
     side = math.isqrt(n_features)
     image = (side, side) if side * side == n_features else None
-    if array.shape == image or array.shape == (n_features,):
-        rows = array.reshape(1, n_features)
-    elif array.ndim == 3 and array.shape[1:] == image:
-        rows = array.reshape(len(array), n_features)
-    elif array.ndim == 2 and array.shape[1] == n_features:
-        rows = array
+    if shape == image or shape == (n_features,):
+        n_rows, per_chunk = 1, shape[0]
+    elif (len(shape) == 3 and shape[1:] == image) or (
+        len(shape) == 2 and shape[1] == n_features
+    ):
+        n_rows = shape[0]
+        per_chunk = max(1, _CHUNK_BYTES // (8 * n_features))
     else:
         shapes = f"({n_features},) or (n, {n_features})"
         if image:
             shapes = f"({side}, {side}), (n, {side}, {side}), {shapes}"
         raise _UserError(
-            f"{path!r} holds an array of shape {array.shape}, but the model "
+            f"{path!r} holds an array of shape {shape}, but the model "
             f"takes images of {n_features} pixels: expected shape {shapes}."
         )
-    if len(rows) == 0:
+    if n_rows == 0:
         raise _UserError(f"{path!r} holds no images.")
-    return rows.astype(np.float64)
+    try:
+        for chunk in chunks(per_chunk):
+            yield chunk.reshape(-1, n_features)
+    except OSError as exc:
+        raise _UserError(f"cannot read {path!r}: {exc}") from exc
+    except (ValueError, EOFError) as exc:
+        raise _UserError(f"cannot read {path!r} as {what}: {exc}") from exc
 
 
-def _scale_images(path, rows, grey_max, trained_max):
-    """Divide grey levels by ``grey_max``; refuse or warn where they do not fit."""
+def _npy_chunks(path):
+    """Read the header of the .npy file ``path``: dtype, shape, chunks(k).
+
+    ``chunks(k)`` yields up to ``k`` rows at a time from the mapped file.
+    A header that claims more bytes than the file holds is refused here.
+    """
+    with open(path, "rb") as f:
+        if f.read(4) == b"PK\x03\x04":
+            raise _UserError(f"{path!r} is an .npz archive, not a .npy array.")
+        f.seek(0)
+        version = np.lib.format.read_magic(f)
+        if version == (1, 0):
+            shape, fortran_order, dtype = np.lib.format.read_array_header_1_0(f)
+        else:
+            shape, fortran_order, dtype = np.lib.format.read_array_header_2_0(f)
+        offset = f.tell()
+        size = os.fstat(f.fileno()).st_size - offset
+    n_bytes = math.prod(shape) * dtype.itemsize
+    if size < n_bytes:
+        raise ValueError(
+            f"its header claims shape {shape} of {dtype}, {n_bytes:,} bytes, "
+            f"but only {size:,} bytes follow it"
+        )
+
+    def chunks(k):
+        if n_bytes == 0:
+            yield np.zeros(shape, dtype=dtype)
+            return
+        order = "F" if fortran_order else "C"
+        array = np.memmap(
+            path, dtype=dtype, mode="r", offset=offset, shape=shape, order=order
+        )
+        for start in range(0, shape[0], k):
+            yield array[start : start + k]
+
+    return dtype, shape, chunks
+
+
+def _check_grey_levels(path, rows, grey_max):
+    """Refuse grey levels outside ``[0, grey_max]``."""
     if not np.all((rows >= 0) & (rows <= grey_max)):
         raise _UserError(
             f"{path!r} holds values outside [0, {grey_max:g}]: the model takes "
             f"grey levels from 0 to {grey_max:g}; give the grey level of full "
             "ink of these images with --grey-max."
         )
-    if grey_max == trained_max > 1 and rows.max() <= 1:
-        warnings.warn(
-            f"the grey levels of {path!r} all lie in [0, 1], but the model "
-            f"learnt from grey levels 0 to {trained_max:g}: to it these images "
-            "are nearly blank. If they are scaled to [0, 1] already, give "
-            "--grey-max 1."
-        )
-    return rows / grey_max
 
 
 # --- train ---------------------------------------------------------------------
@@ -759,7 +858,7 @@ def _train(args):
             data = X_train, y_train, X_test, y_test
             epochs = _fit_epochs(model, args, header, data)
     except _Interrupted as exc:
-        return _save_interrupted(args, exc, scale)
+        return _save_interrupted(args, exc, scale, X_train)
     seconds = time.perf_counter() - start
 
     correct = int(np.sum(model.predict(X_test) == y_test))
@@ -769,7 +868,7 @@ def _train(args):
     print(f"Time: {seconds:.1f} s for {_plural(epochs, 'epoch')}{tested}")
     _warn_if_chance(correct / n_test, y_train, y_test, args)
     if args.save is not None:
-        _save_model(args.save, model, scale, _data_to_record(args.data))
+        _save_model(args.save, _saved_pipeline(model, scale, X_train, args.data))
         print(f"Saved the network to {args.save}")
     return 0
 
@@ -804,32 +903,32 @@ def _plural(n, word):
     return f"{n} {word}" if n == 1 else f"{n} {word}s"
 
 
-def _data_to_record(data):
-    # A folder is kept as an absolute path, for evaluate from elsewhere.
-    return data if data in ("digits", "mnist") else os.path.abspath(data)
-
-
 def _fit_epochs(model, args, header, data):
-    """Call ``partial_fit`` once per epoch, printing the book's line after each.
+    """Fit one epoch at a time, printing the book's line after each.
 
-    ``header`` is printed once the first epoch has shown the options valid,
-    so that a bad option gives its error alone. Return the number of epochs
-    run. Stop early by fit's rule when ``--tol`` is given, computed from the
-    public ``loss_curve_``. On Ctrl-C raise :class:`_Interrupted` with a copy
-    of the model after its last whole epoch.
+    Each call to ``fit`` is warm-started and runs one epoch, so that the
+    epochs together are one ``fit`` of ``--epochs`` epochs (``class_weight``
+    included), and the model's parameters say so afterwards. ``header`` is
+    printed once the first epoch has shown the options valid, so that a bad
+    option gives its error alone. Return the number of epochs run. Stop
+    early by fit's rule when ``--tol`` is given, computed from the public
+    ``loss_curve_``. On Ctrl-C raise :class:`_Interrupted` with a copy of the
+    model after its last whole epoch.
     """
     X_train, y_train, X_test, y_test = data
-    classes = np.unique(y_train)
     n_test = len(y_test)
     stops = args.tol is not None and args.learning_rate != "adaptive"
     epoch, last = 0, None
+    # Never more than one epoch a call, nor more than asked: a number of
+    # epochs the estimator refuses is refused on the first call.
+    model.set_params(warm_start=True, max_iter=min(args.epochs, 1))
     try:
         # The loop runs at least once, so that the estimator checks every
         # parameter, the number of epochs included.
         while epoch == 0 or epoch < args.epochs:
             with _estimator_errors():
-                model.partial_fit(X_train, y_train, classes=classes)
-            last = (epoch + 1, copy.deepcopy(model))
+                model.fit(X_train, y_train)
+            last = (epoch + 1, _as_run(copy.deepcopy(model), args))
             epoch += 1
             if epoch == 1:
                 print(header)
@@ -843,7 +942,13 @@ def _fit_epochs(model, args, header, data):
                 break
     except KeyboardInterrupt as exc:
         raise _Interrupted(*(last or (0, None))) from exc
+    _as_run(model, args)
     return epoch
+
+
+def _as_run(model, args):
+    """Give ``model`` back the parameters of the whole run; return it."""
+    return model.set_params(warm_start=False, max_iter=args.epochs)
 
 
 def _stalled(losses, tol, n_iter_no_change):
@@ -865,7 +970,7 @@ def _fit_early_stopping(model, X_train, y_train):
     On Ctrl-C raise :class:`_Interrupted` with the model if the estimator
     kept its best epoch so far, without one if it undid the fit.
     """
-    # partial_fit cannot hold out a validation set; fit prints each epoch's
+    # One call holds out the validation set once; fit prints each epoch's
     # loss and validation accuracy.
     try:
         with warnings.catch_warnings(record=True) as caught:
@@ -955,7 +1060,7 @@ def _warn_if_chance(accuracy, y_train, y_test, args):
     )
 
 
-def _save_interrupted(args, interrupted, scale):
+def _save_interrupted(args, interrupted, scale, X_train):
     if args.save is None:
         print(f"{PROG}: interrupted", file=sys.stderr)
         return _INTERRUPTED_STATUS
@@ -965,7 +1070,8 @@ def _save_interrupted(args, interrupted, scale):
             file=sys.stderr,
         )
         return _INTERRUPTED_STATUS
-    _save_model(args.save, interrupted.model, scale, _data_to_record(args.data))
+    pipeline = _saved_pipeline(interrupted.model, scale, X_train, args.data)
+    _save_model(args.save, pipeline)
     if interrupted.best:
         what = (
             "its best epoch by validation accuracy "
@@ -984,22 +1090,27 @@ def _save_interrupted(args, interrupted, scale):
 
 
 def _evaluate(args):
-    model, _, trained_on = _load_model(args.model)
-    data = trained_on if args.data is None else args.data
+    model, trained_on = _load_model(args.model)
+    clf = _classifier(model)
+    # A bare classifier records no data: the images of its size are MNIST's
+    # or the 8x8 digits.
+    data = args.data or trained_on or _data_of_size(clf.n_features_in_)
     (_, X_test, _, y_test), _, note = _load_data(data, args)
-    if X_test.shape[1] != model.n_features_in_:
+    if X_test.shape[1] != clf.n_features_in_:
+        trained = "" if trained_on is None else f"; it was trained on {trained_on!r}"
         raise _UserError(
-            f"the model in {args.model!r} takes {model.n_features_in_} pixels "
-            f"per image, but the images of {data!r} have {X_test.shape[1]}; it "
-            f"was trained on {trained_on!r}."
+            f"the model in {args.model!r} takes {clf.n_features_in_} pixels "
+            f"per image, but the images of {data!r} have {X_test.shape[1]}"
+            f"{trained}."
         )
-    y_pred = model.predict(X_test)
+    # The test images are scaled to [0, 1] as the training images were.
+    y_pred = clf.predict(X_test)
     correct = int(np.sum(y_pred == y_test))
     n_test = len(y_test)
     if note is not None:
         print(note)
     print(
-        f"The {_architecture(model)} network in {args.model} on "
+        f"The {_architecture(clf)} network in {args.model} on "
         f"{_describe_data(data, X_test.shape[1])}, {n_test:,} test images"
     )
     print(f"Accuracy: {correct / n_test:.4f} ({correct} / {n_test})")
@@ -1007,6 +1118,10 @@ def _evaluate(args):
     print(classification_report(y_test, y_pred, digits=4, zero_division=0))
     _print_confusion_matrix(y_test, y_pred)
     return 0
+
+
+def _data_of_size(n_features):
+    return "digits" if n_features == 64 else "mnist"
 
 
 def _print_confusion_matrix(y_test, y_pred):
@@ -1020,40 +1135,64 @@ def _print_confusion_matrix(y_test, y_pred):
 
 
 def _predict(args):
-    model, scale, _ = _load_model(args.model)
-    grey_max = scale if args.grey_max is None else args.grey_max
-    if not grey_max > 0:
-        raise _UserError(f"argument --grey-max: must be above 0; got {grey_max:g}")
-    # Read every file before printing, so a bad file gives only its error.
-    images = [
-        _scale_images(path, _read_images(path, model.n_features_in_), grey_max, scale)
-        for path in args.files
-    ]
-    dtype = model.coefs_[0].dtype
-    for path, rows in zip(args.files, images):
-        for i, label in enumerate(model.predict(rows.astype(dtype))):
+    model, _ = _load_model(args.model)
+    trained_max = _grey_max(model)
+    if args.grey_max is not None:
+        if not args.grey_max > 0:
+            raise _UserError(
+                f"argument --grey-max: must be above 0; got {args.grey_max:g}"
+            )
+        model.set_params(**{f"{model.steps[0][0]}__grey_max": args.grey_max})
+    # Every file is read before printing, so that a bad file gives only its
+    # error; what is kept of a file is its labels, not its images.
+    labels = [_predict_file(model, path, trained_max) for path in args.files]
+    for path, file_labels in zip(args.files, labels):
+        for i, label in enumerate(file_labels):
             print(f"{path}[{i}]: {label}")
     return 0
+
+
+def _predict_file(model, path, trained_max):
+    """Predict the images in ``path`` a chunk at a time; return their labels."""
+    grey_max = _grey_max(model)
+    labels, top = [], -math.inf
+    try:
+        for rows in _image_chunks(path, model.n_features_in_):
+            _check_grey_levels(path, rows, grey_max)
+            top = max(top, rows.max())
+            labels.append(model.predict(rows))
+    except MemoryError as exc:
+        raise _UserError(f"not enough memory to read {path!r}.") from exc
+    if grey_max == trained_max > 1 and top <= 1:
+        warnings.warn(
+            f"the grey levels of {path!r} all lie in [0, 1], but the model "
+            f"learnt from grey levels 0 to {trained_max:g}: to it these images "
+            "are nearly blank. If they are scaled to [0, 1] already, give "
+            "--grey-max 1."
+        )
+    return np.concatenate(labels)
 
 
 def _export(args):
     from ._onnx import to_onnx
 
-    model, scale, _ = _load_model(args.model)
-    dtype = model.coefs_[0].dtype
+    model, _ = _load_model(args.model)
+    clf = _classifier(model)
+    dtype = clf.coefs_[0].dtype
     try:
-        onx = to_onnx(model, np.zeros((1, model.n_features_in_), dtype=dtype))
+        onx = to_onnx(model, np.zeros((1, clf.n_features_in_), dtype=dtype))
     except ImportError as exc:
         raise _UserError(str(exc)) from exc
     try:
-        with open(args.output, "wb") as f:
+        with atomic_write(args.output) as f:
             f.write(onx.SerializeToString())
     except OSError as exc:
         raise _UserError(f"cannot write ONNX file {args.output!r}: {exc}") from exc
     print(
-        f"Wrote the {_architecture(model)} network to {args.output}: input 'X', "
-        f"{dtype.name} rows of {model.n_features_in_} grey levels divided by "
-        f"{scale:g}; outputs 'label' and 'probabilities'."
+        f"Wrote the {_architecture(clf)} network to {args.output}: input 'X', "
+        f"{dtype.name} rows of {clf.n_features_in_} grey levels from 0 to "
+        f"{_grey_max(model):g}, as the training images; outputs 'label' and "
+        "'probabilities'."
     )
     return 0
 

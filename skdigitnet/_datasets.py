@@ -8,7 +8,6 @@ big-endian ``uint32`` sizes, then the data in big-endian C order.
 import gzip
 import math
 import os
-import secrets
 import struct
 import zlib
 
@@ -16,6 +15,8 @@ import numpy as np
 from sklearn.datasets import fetch_openml, get_data_home, load_digits
 from sklearn.model_selection import train_test_split
 from sklearn.utils import Bunch
+
+from ._persistence import atomic_write
 
 # Type code -> on-disk dtype (IDX data are big-endian).
 _IDX_DTYPES = {
@@ -234,6 +235,81 @@ def read_idx(path, *, mmap_mode=None):
     return array
 
 
+def idx_chunks(path):
+    """Open an IDX file to read it a chunk of rows at a time.
+
+    A raw file is mapped, its size checked now; a gzip file is decompressed
+    as the chunks are taken, so that no more than a chunk of it is in memory
+    at once, and is refused as soon as its data runs short or runs on.
+
+    Parameters
+    ----------
+    path : str or path-like
+        The IDX file, raw or gzip-compressed.
+
+    Returns
+    -------
+    dtype : numpy.dtype
+        The on-disk dtype of the data.
+
+    shape : tuple of int
+        The shape its header declares.
+
+    chunks : callable
+        ``chunks(k)`` yields the data as arrays of up to ``k`` rows (slices
+        along the first axis), raising :class:`ValueError` as
+        :func:`read_idx` does where the file is bad.
+    """
+    name = os.fspath(path)
+
+    def error(what):
+        return ValueError(f"Cannot read IDX file {name!r}: {what}.")
+
+    f, raw = _open_maybe_gzip(name)
+    with raw, f:
+        if f is raw:
+            array = _map_idx(name, "r", error)
+            return array.dtype, array.shape, lambda k: _slices(array, k)
+        try:
+            dtype, shape, _ = _read_header(f, error)
+        except (EOFError, gzip.BadGzipFile, zlib.error) as exc:
+            raise error(f"corrupt gzip data ({exc})") from exc
+    return dtype, shape, lambda k: _gzip_chunks(name, k, error)
+
+
+def _slices(array, k):
+    for start in range(0, len(array), k):
+        yield array[start : start + k]
+
+
+def _gzip_chunks(name, k, error):
+    """Yield the data of the gzip IDX file ``name`` ``k`` rows at a time."""
+    f, raw = _open_maybe_gzip(name)
+    with raw, f:
+        try:
+            dtype, shape, _ = _read_header(f, error)
+            row_bytes = math.prod(shape[1:]) * dtype.itemsize
+            n_bytes = shape[0] * row_bytes
+            done = 0
+            for start in range(0, shape[0], k):
+                data = _read_exactly(f, min(k, shape[0] - start) * row_bytes)
+                done += len(data)
+                if done < min(n_bytes, (start + k) * row_bytes):
+                    raise error(
+                        f"truncated data: shape {shape} of {dtype.name} needs "
+                        f"{n_bytes} bytes, only {done} follow the header"
+                    )
+                chunk = np.frombuffer(data, dtype=dtype)
+                yield chunk.reshape(-1, *shape[1:]).astype(dtype.newbyteorder("="))
+            if f.read(1):
+                raise error(
+                    f"trailing bytes after the {n_bytes} bytes of data that "
+                    f"shape {shape} of {dtype.name} declares"
+                )
+        except (EOFError, gzip.BadGzipFile, zlib.error) as exc:
+            raise error(f"corrupt gzip data ({exc})") from exc
+
+
 def _map_idx(name, mmap_mode, error):
     """Map the data of the raw IDX file ``name`` into memory, its size checked."""
     if mmap_mode not in ("r", "c"):
@@ -323,26 +399,17 @@ def write_idx(path, array):
     header += struct.pack(f">{array.ndim}I", *array.shape)
     data = np.ascontiguousarray(array, dtype=_IDX_DTYPES[type_code]).tobytes()
 
-    folder, base = os.path.split(name)
-    tmp_path = os.path.join(folder, f".{base}.{secrets.token_hex(4)}.tmp")
-    try:
-        with open(tmp_path, "xb") as raw:
-            if name.endswith(".gz"):
-                # filename and mtime fix the gzip header: the final name, and
-                # the same bytes for the same array.
-                with gzip.GzipFile(filename=base, mode="wb", fileobj=raw, mtime=0) as f:
-                    f.write(header)
-                    f.write(data)
-            else:
-                raw.write(header)
-                raw.write(data)
-            raw.flush()
-            os.fsync(raw.fileno())
-        os.replace(tmp_path, name)
-    except BaseException:
-        if os.path.exists(tmp_path):
-            os.remove(tmp_path)
-        raise
+    base = os.path.basename(name)
+    with atomic_write(name) as raw:
+        if name.endswith(".gz"):
+            # filename and mtime fix the gzip header: the final name, and
+            # the same bytes for the same array.
+            with gzip.GzipFile(filename=base, mode="wb", fileobj=raw, mtime=0) as f:
+                f.write(header)
+                f.write(data)
+        else:
+            raw.write(header)
+            raw.write(data)
 
 
 def _find_file(folder, stem):

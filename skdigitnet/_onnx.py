@@ -29,10 +29,13 @@ skl2onnx, onnx and onnxruntime are an optional extra (``pip install
 import warnings
 
 import numpy as np
+from sklearn.utils.validation import check_is_fitted
 
 from ._classifier import SigmoidMLPClassifier
+from ._preprocessing import GreyLevelScaler
 
 _ALIAS = "SkdigitnetSigmoidMLPClassifier"
+_SCALER_ALIAS = "SkdigitnetGreyLevelScaler"
 
 _INSTALL_HINT = (
     "ONNX export needs skl2onnx, onnx and onnxruntime, the optional 'onnx' "
@@ -92,6 +95,9 @@ def register_onnx_converter():
         # users pass zipmap=False: both are accepted, and ZipMap never added.
         options={"zipmap": [True, False]},
     )
+    skl2onnx.update_registered_converter(
+        GreyLevelScaler, _SCALER_ALIAS, _scaler_output_shapes, _convert_scaler
+    )
 
 
 def to_onnx(model, X_sample, *, target_opset=None, options=None):
@@ -128,6 +134,13 @@ def to_onnx(model, X_sample, *, target_opset=None, options=None):
     ImportError
         If skl2onnx is not installed; the message says how to install it.
 
+    NotFittedError
+        If ``model`` is not fitted.
+
+    ValueError
+        If ``X_sample`` is not a 2-d array of ``model.n_features_in_``
+        columns.
+
     See Also
     --------
     register_onnx_converter : Make skl2onnx's own functions convert the
@@ -151,11 +164,22 @@ def to_onnx(model, X_sample, *, target_opset=None, options=None):
     >>> session = ort.InferenceSession(onx.SerializeToString())  # doctest: +SKIP
     >>> label, proba = session.run(None, {"X": X})  # doctest: +SKIP
     """
+    check_is_fitted(model)
+    X_sample = np.asarray(X_sample)
+    if X_sample.ndim != 2:
+        raise ValueError(
+            "X_sample must be a 2-d array of rows, such as X[:1]; got an array "
+            f"of shape {X_sample.shape}."
+        )
+    n_features = getattr(model, "n_features_in_", None)
+    if n_features is not None and X_sample.shape[1] != n_features:
+        raise ValueError(
+            f"X_sample has {X_sample.shape[1]} features, but {type(model).__name__} "
+            f"is expecting {n_features} features as input."
+        )
     skl2onnx = _import_skl2onnx()
     register_onnx_converter()
-    return skl2onnx.to_onnx(
-        model, np.asarray(X_sample), target_opset=target_opset, options=options
-    )
+    return skl2onnx.to_onnx(model, X_sample, target_opset=target_opset, options=options)
 
 
 # --- what the model predicts, from its public attributes -------------------
@@ -305,6 +329,31 @@ def _convert(scope, operator, container):
     index = graph.node("ArgMax", [a], axis=1, keepdims=0)
     _, classes = _label_type(model.classes_)
     graph.node("Gather", [graph.constant(classes), index], label, axis=0)
+
+
+def _scaler_output_shapes(operator):
+    """Give the scaled pixels the input's float type, double for integers."""
+    from skl2onnx.common.data_types import DoubleTensorType, FloatTensorType
+
+    source = operator.inputs[0].type
+    n_rows = operator.inputs[0].get_first_dimension()
+    n_features = operator.raw_operator.n_features_in_
+    kind = FloatTensorType if isinstance(source, FloatTensorType) else DoubleTensorType
+    operator.outputs[0].type = kind([n_rows, n_features])
+
+
+def _convert_scaler(scope, operator, container):
+    """Write ``X / grey_max`` in the output's float type, as ``transform`` does."""
+    from skl2onnx.common.data_types import FloatTensorType
+
+    output = operator.outputs[0]
+    dtype = np.float32 if isinstance(output.type, FloatTensorType) else np.float64
+    from onnx.helper import np_dtype_to_tensor_dtype
+
+    graph = _Graph(scope, container, np_dtype_to_tensor_dtype(np.dtype(dtype)))
+    x = graph.node("Cast", [operator.inputs[0].full_name], to=graph.proto_dtype)
+    grey_max = graph.constant(np.array(operator.raw_operator.grey_max, dtype=dtype))
+    graph.node("Div", [x, grey_max], output.full_name)
 
 
 def _sigmoid_by_exp(graph, z, dtype):

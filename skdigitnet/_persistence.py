@@ -9,34 +9,47 @@ Pickle runs code while it loads, so load only files you trust. `skops
 <https://skops.readthedocs.io>`_ (the ``secure`` extra) saves and loads
 without pickle and refuses any type it was not told to trust. Its default
 list covers numpy, scipy and most of scikit-learn; :data:`SKOPS_TRUSTED_TYPES`
-adds skdigitnet's own and those of scikit-learn's callbacks, and nothing
-else::
+adds skdigitnet's own, and nothing else::
 
     import skops.io as sio
     from skdigitnet import SKOPS_TRUSTED_TYPES
 
     sio.dump(clf, "model.skops")
     clf = sio.load("model.skops", trusted=SKOPS_TRUSTED_TYPES)
+
+Trusting them means trusting that loading them builds plain objects and runs
+no code that the file chose: each is rebuilt from numbers, arrays, strings
+and lists, and a callback that owns an OS resource (the listener of
+scikit-learn's ``ScoringMonitor``, the threads of its ``ProgressBar``) is
+saved as its settings alone and rebuilt fresh, so that nothing connects
+anywhere because of what a file says.
+
+Every file the package writes goes through :func:`atomic_write`: a
+temporary file beside the target, flushed to disk and renamed into place,
+so that a failure at any point leaves the old file as it was.
 """
 
+import contextlib
+import os
+import secrets
 import warnings
 
 #: The names of the types in a saved model that skops does not trust by
 #: default, to pass as ``trusted`` to :func:`skops.io.load`:
 #: ``SigmoidMLPClassifier``, the optimizer it keeps for further training,
-#: and the callbacks of :mod:`sklearn.callback` that ``set_callbacks`` may
-#: have attached (``ProgressBar``, ``ScoringMonitor`` and the ``UUID`` and
-#: listener handle a monitor holds), which a saved model keeps as pickle
-#: does. A fitted classifier holds nothing else that skops does not already
-#: trust (numpy arrays, a ``RandomState``, a ``LabelBinarizer``, lists,
-#: floats, strings); a callback of your own needs its type added.
+#: and ``GreyLevelScaler``, the first step of the pipeline that
+#: ``skdigitnet train --save`` writes. Loading any of them runs no code
+#: chosen by the file. A fitted classifier holds nothing else that skops
+#: does not already trust (numpy arrays, a ``RandomState``, a
+#: ``LabelBinarizer``, lists, floats, strings): the callbacks of
+#: :mod:`sklearn.callback` that ``set_callbacks`` attached are saved as
+#: their settings (strings and numbers) and rebuilt on load. A callback of
+#: your own is saved as it is, and needs its type added once you have
+#: checked that loading it runs no code and opens nothing.
 SKOPS_TRUSTED_TYPES = [
     "skdigitnet._classifier.SigmoidMLPClassifier",
     "skdigitnet._optimizer.SGDOptimizer",
-    "sklearn.callback._progressbar.ProgressBar",
-    "sklearn.callback._scoring_monitor.ScoringMonitor",
-    "sklearn.callback._transport.ListenerHandle",
-    "uuid.UUID",
+    "skdigitnet._preprocessing.GreyLevelScaler",
 ]
 
 _VERSION_KEY = "_skdigitnet_version"
@@ -101,3 +114,44 @@ def check_version(estimator_name, state):
             )
         )
     return state
+
+
+def _open_new(path):
+    # Created, never truncated; its mode is 0o666 less the umask, as any
+    # file the user creates.
+    return open(path, "xb")
+
+
+@contextlib.contextmanager
+def atomic_write(path):
+    """Write ``path`` whole or not at all: yield a binary file to write to.
+
+    The file is a new temporary file in the folder of ``path``; when the
+    ``with`` block ends without error it is flushed to disk and renamed to
+    ``path``. On any error or interrupt, at any step, the temporary file is
+    removed and ``path`` is left as it was.
+
+    Parameters
+    ----------
+    path : str or path-like
+        The file to write; an existing file is replaced.
+
+    Yields
+    ------
+    f : file object
+        The temporary file, open for binary writing.
+    """
+    name = os.fspath(path)
+    folder, base = os.path.split(os.path.abspath(name))
+    tmp_path = os.path.join(folder, f".{base}.{secrets.token_hex(4)}.tmp")
+    f = _open_new(tmp_path)
+    try:
+        with f:
+            yield f
+            f.flush()
+            os.fsync(f.fileno())
+        os.replace(tmp_path, name)
+    except BaseException:
+        with contextlib.suppress(OSError):
+            os.remove(tmp_path)
+        raise

@@ -261,3 +261,170 @@ COUNTER = EpochCounter()
 def test_common_checks_with_a_callback(estimator, check):
     # The checks clone the estimator, and clones share its callbacks.
     check(estimator)
+
+
+# --- a saved model names no endpoint: loading and fitting connect nowhere ---
+
+
+class _Listener:
+    """A server the test controls, that counts the connections made to it.
+
+    It accepts and never answers: a client that connected to it would wait
+    for the handshake, so a test that connects hangs, and its timeout fails.
+    """
+
+    def __init__(self, family, address):
+        import socket
+        import threading
+
+        self.sock = socket.socket(family, socket.SOCK_STREAM)
+        self.sock.bind(address)
+        self.sock.listen(8)
+        self.sock.settimeout(0.2)
+        self.address = self.sock.getsockname()
+        self.connections = []
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._accept, daemon=True)
+        self._thread.start()
+
+    def _accept(self):
+        while not self._stop.is_set():
+            try:
+                conn, _ = self.sock.accept()
+            except OSError:
+                continue
+            self.connections.append(conn)
+
+    def close(self):
+        self._stop.set()
+        self._thread.join(5)
+        for conn in self.connections:
+            conn.close()
+        self.sock.close()
+
+
+@pytest.fixture(params=["unix", "tcp"])
+def listener(request, tmp_path):
+    import socket
+
+    if request.param == "unix":
+        if not hasattr(socket, "AF_UNIX"):
+            pytest.skip("no Unix sockets")
+        server = _Listener(socket.AF_UNIX, str(tmp_path / "listener.sock"))
+    else:
+        server = _Listener(socket.AF_INET, ("127.0.0.1", 0))
+    yield server
+    server.close()
+
+
+def _pointing_at(listener):
+    """A ScoringMonitor whose handle names ``listener`` and a key of ours."""
+    from sklearn.callback._transport import ListenerHandle
+
+    monitor = callback.ScoringMonitor(scoring="accuracy")
+    monitor._listener_handle = ListenerHandle(listener.address, b"k" * 32)
+    return monitor
+
+
+def _within(seconds, function):
+    """Run ``function`` in a thread; fail if it does not return in time."""
+    import threading
+
+    result = {}
+
+    def run():
+        try:
+            result["value"] = function()
+        except BaseException as exc:  # handed back to the test
+            result["error"] = exc
+
+    thread = threading.Thread(target=run, daemon=True)
+    thread.start()
+    thread.join(seconds)
+    assert not thread.is_alive(), f"did not return within {seconds} s"
+    if "error" in result:
+        raise result["error"]
+    return result["value"]
+
+
+@needs_callbacks
+def test_a_saved_monitor_connects_nowhere_on_load_or_fit(digits, listener):
+    sio = pytest.importorskip("skops.io")
+    from skdigitnet import SKOPS_TRUSTED_TYPES
+
+    X, y = digits
+    clf = SigmoidMLPClassifier(max_iter=2, random_state=0)
+    clf.set_callbacks(_pointing_at(listener))
+    data = sio.dumps(clf)
+
+    loaded = _within(30, lambda: sio.loads(data, trusted=SKOPS_TRUSTED_TYPES))
+    (monitor,) = loaded._skl_callbacks
+    assert monitor._listener_handle.address != listener.address
+    _within(60, lambda: loaded.fit(X, y))
+    assert len(monitor.get_logs().data) == 3  # two epochs and the fit
+    assert listener.connections == []
+
+
+@needs_callbacks
+def test_a_file_that_holds_a_listener_handle_is_refused(digits, listener):
+    sio = pytest.importorskip("skops.io")
+    from skdigitnet import SKOPS_TRUSTED_TYPES
+
+    # A file as it was written before callbacks were saved as settings, or
+    # as anyone can write it: the monitor itself, with the handle.
+    clf = SigmoidMLPClassifier(max_iter=2, random_state=0)
+    clf.set_callbacks(_pointing_at(listener))
+    state = SigmoidMLPClassifier.__getstate__
+
+    def as_is(self):
+        return {**state(self), "_skl_callbacks": self._skl_callbacks}
+
+    try:
+        SigmoidMLPClassifier.__getstate__ = as_is
+        data = sio.dumps(clf)
+    finally:
+        SigmoidMLPClassifier.__getstate__ = state
+    untrusted = sio.get_untrusted_types(data=data)
+    assert "sklearn.callback._transport.ListenerHandle" in untrusted
+
+    with pytest.raises(sio.exceptions.UntrustedTypesFoundException):
+        _within(30, lambda: sio.loads(data, trusted=SKOPS_TRUSTED_TYPES))
+    assert listener.connections == []
+
+
+@needs_callbacks
+def test_every_callback_shipped_is_saved_as_trusted_settings(digits):
+    sio = pytest.importorskip("skops.io")
+    pytest.importorskip("rich")
+    from skdigitnet import SKOPS_TRUSTED_TYPES
+
+    X, y = digits
+    clf = SigmoidMLPClassifier(max_iter=2, random_state=0)
+    clf.set_callbacks(
+        callback.ProgressBar(max_propagation_depth=2),
+        callback.ScoringMonitor(scoring=["accuracy", "neg_log_loss"]),
+    )
+    clf.fit(X, y)
+    data = sio.dumps(clf)
+    assert set(sio.get_untrusted_types(data=data)) <= set(SKOPS_TRUSTED_TYPES)
+
+    loaded = sio.loads(data, trusted=SKOPS_TRUSTED_TYPES)
+    bar, monitor = loaded._skl_callbacks
+    assert bar.max_propagation_depth == 2
+    assert monitor._scoring == ["accuracy", "neg_log_loss"]
+    assert set(vars(bar)) == set(vars(callback.ProgressBar()))
+
+
+@pytest.mark.parametrize(
+    "saved",
+    [
+        ("Popen", {"args": ["true"]}),
+        ("ScoringMonitor", {"scoring": "accuracy", "_listener_handle": None}),
+        ("ProgressBar",),
+    ],
+    ids=["unknown kind", "extra setting", "no settings"],
+)
+def test_callback_settings_other_than_ours_are_refused(saved):
+    state = {"_skl_callbacks": [saved]}
+    with pytest.raises(ValueError, match="Cannot load a callback saved as"):
+        _callbacks.restored_state(state)

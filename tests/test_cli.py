@@ -9,8 +9,11 @@ import joblib
 import numpy as np
 import pytest
 from numpy.testing import assert_array_equal
+from sklearn.base import clone
 from sklearn.datasets import load_digits
 from sklearn.exceptions import ConvergenceWarning
+from sklearn.model_selection import cross_val_score
+from sklearn.pipeline import Pipeline
 
 from skdigitnet import SigmoidMLPClassifier, _datasets
 from skdigitnet._cli import build_parser, main
@@ -48,8 +51,10 @@ def accuracy(out):
 
 
 def load_model_file(path):
-    content = joblib.load(path)
-    return content["model"], content
+    """Load what ``train --save`` wrote: the classifier, and the pipeline."""
+    pipeline = joblib.load(path)
+    assert isinstance(pipeline, Pipeline)
+    return pipeline[-1], pipeline
 
 
 def assert_one_error_line(status, err, match):
@@ -269,9 +274,9 @@ def test_train_options_reach_the_estimator(capsys, tmp_path):
     assert [j for j, _, _ in epochs(out)] == [1, 2, 3]
     assert "64-20-10-10" in out
 
-    model, content = load_model_file(path)
-    assert content["scale"] == 16
-    assert content["data"] == "digits"
+    model, pipeline = load_model_file(path)
+    assert pipeline[0].grey_max == 16
+    assert pipeline.trained_on_ == "digits"
     params = model.get_params()
     assert params["hidden_layer_sizes"] == (20, 10)
     assert params["max_iter"] == 3
@@ -308,16 +313,16 @@ def test_training_at_chance_is_warned_with_what_to_try(capsys):
 
 def test_ctrl_c_with_save_saves_the_last_whole_epoch(capsys, tmp_path, monkeypatch):
     # The third epoch is interrupted: the file holds the network of two.
-    real_partial_fit = SigmoidMLPClassifier.partial_fit
+    real_fit = SigmoidMLPClassifier.fit
     calls = []
 
     def interrupted_third(self, *args, **kwargs):
         calls.append(None)
         if len(calls) == 3:
             raise KeyboardInterrupt
-        return real_partial_fit(self, *args, **kwargs)
+        return real_fit(self, *args, **kwargs)
 
-    monkeypatch.setattr(SigmoidMLPClassifier, "partial_fit", interrupted_third)
+    monkeypatch.setattr(SigmoidMLPClassifier, "fit", interrupted_third)
     path = tmp_path / "net.joblib"
     args = ["--hidden", "9", "--epochs", "5", "--save", path]
     status, out, err = cli(capsys, "train", *args)
@@ -343,7 +348,7 @@ def test_ctrl_c_before_an_epoch_ends_saves_nothing(capsys, tmp_path, monkeypatch
     def interrupted(self, *args, **kwargs):
         raise KeyboardInterrupt
 
-    monkeypatch.setattr(SigmoidMLPClassifier, "partial_fit", interrupted)
+    monkeypatch.setattr(SigmoidMLPClassifier, "fit", interrupted)
     path = tmp_path / "net.joblib"
     status, _, err = cli(capsys, "train", "--save", path)
     assert status == 130
@@ -420,10 +425,10 @@ def test_train_stops_where_fit_stops(capsys, tmp_path):
 
 
 def test_train_on_a_folder_in_mnist_layout(capsys, mnist_model, mnist_folder):
-    model, content = load_model_file(mnist_model)
+    model, pipeline = load_model_file(mnist_model)
     assert model.n_features_in_ == 784
-    assert content["scale"] == 255
-    assert content["data"] == str(mnist_folder)
+    assert pipeline[0].grey_max == 255
+    assert pipeline.trained_on_ == str(mnist_folder)
 
     status, out, _ = cli(capsys, "train", "--data", mnist_folder, "--epochs", "2")
     assert status == 0
@@ -551,6 +556,63 @@ def test_evaluate_defaults_to_the_training_data(capsys, mnist_model, mnist_folde
     status, out2, _ = cli(capsys, "evaluate", mnist_model, "--data", mnist_folder)
     assert status == 0
     assert accuracy(out2) == accuracy(out)
+
+
+def old_form(pipeline, path, data):
+    """Write ``pipeline`` as a model file of the older form, a dict."""
+    joblib.dump(
+        {"model": pipeline[-1], "scale": pipeline[0].grey_max, "data": data}, path
+    )
+    return path
+
+
+def test_an_older_dict_file_evaluates_on_its_recorded_data(
+    capsys, tmp_path, mnist_model, mnist_folder
+):
+    _, pipeline = load_model_file(mnist_model)
+    old = old_form(pipeline, tmp_path / "old.joblib", str(mnist_folder))
+    status, out, err = cli(capsys, "evaluate", old)
+    assert status == 0
+    (note,) = err.splitlines()
+    assert note.startswith("skdigitnet: note: ") and "older form" in note
+    status, new_out, _ = cli(capsys, "evaluate", mnist_model, "--data", mnist_folder)
+    assert accuracy(out) == accuracy(new_out)
+
+
+def test_an_older_dict_file_predicts_as_the_new_one(capsys, tmp_path, digits_model):
+    _, pipeline = load_model_file(digits_model)
+    old = old_form(pipeline, tmp_path / "old.joblib", "digits")
+    images = npy(tmp_path, load_digits().images[:7])
+    status, new_out, _ = cli(capsys, "predict", digits_model, images)
+    assert status == 0
+    status, old_out, err = cli(capsys, "predict", old, images)
+    assert status == 0
+    assert "older form" in err and len(err.splitlines()) == 1
+    assert old_out == new_out
+
+
+@pytest.mark.parametrize("scale", [float("inf"), float("nan"), 0, -16, "16", True])
+def test_an_older_file_with_a_bad_scale_is_refused(
+    capsys, tmp_path, digits_model, scale
+):
+    model, _ = load_model_file(digits_model)
+    path = tmp_path / "bad.joblib"
+    joblib.dump({"model": model, "scale": scale, "data": "digits"}, path)
+    images = npy(tmp_path, load_digits().images[:2])
+    status, _, err = cli(capsys, "predict", path, images)
+    assert_one_error_line(status, err, "bad grey-level scale")
+
+
+def test_a_saved_model_is_a_scikit_learn_estimator(digits_model):
+    model, pipeline = load_model_file(digits_model)
+    X, y = load_digits(return_X_y=True)
+    # Raw grey levels in, as the command line reads them.
+    assert_array_equal(pipeline.predict(X), model.predict(X / 16))
+    assert pipeline.score(X, y) > 0.5
+    scores = cross_val_score(
+        clone(pipeline).set_params(sigmoidmlpclassifier__max_iter=2), X, y, cv=2
+    )
+    assert scores.shape == (2,) and np.all(scores > 0.2)
 
 
 # --- predict --------------------------------------------------------------
@@ -825,3 +887,30 @@ def test_user_errors_are_one_line_and_status_2(
     assert "Epoch" not in out and "Validation" not in out
     if "--early-stopping" not in args:
         assert out == ""
+
+
+@pytest.mark.parametrize("early_stopping", [False, True], ids=["epochs", "early"])
+def test_class_weight_balanced_trains_as_fit_does(capsys, tmp_path, early_stopping):
+    path = tmp_path / "net.joblib"
+    extra = ["--early-stopping"] if early_stopping else []
+    args = ["--hidden", "9", "--epochs", "3", "--class-weight", "balanced", *extra]
+    status, out, err = cli(capsys, "train", *args, "--save", path)
+    assert status == 0, err
+    assert "dict" not in out + err
+
+    model, _ = load_model_file(path)
+    X_train, _, y_train, _ = load_train_test("digits")
+    params = {"hidden_layer_sizes": (9,), "max_iter": 3, "random_state": 0}
+    if early_stopping:
+        params.update(early_stopping=True, tol=1e-4, verbose=True)
+    fitted = SigmoidMLPClassifier(class_weight="balanced", **params)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        fitted.fit(X_train, y_train)
+    capsys.readouterr()
+    assert model.get_params() == fitted.get_params()
+    assert model.loss_curve_ == fitted.loss_curve_
+    for a, b in zip(
+        model.coefs_ + model.intercepts_, fitted.coefs_ + fitted.intercepts_
+    ):
+        assert_array_equal(a, b)

@@ -6,7 +6,7 @@ from sklearn.utils.estimator_checks import (
     parametrize_with_checks,
 )
 
-from skdigitnet import SigmoidMLPClassifier
+from skdigitnet import GreyLevelScaler, SigmoidMLPClassifier
 
 # Mini-batch SGD visits a repeated row once per copy, in a different batch, so
 # an integer sample_weight equals repeating rows only when one batch covers
@@ -23,7 +23,7 @@ EXPECTED_FAILED_CHECKS = {
 ESTIMATORS = [
     SigmoidMLPClassifier(loss=loss)
     for loss in ("squared_error", "cross_entropy", "log_loss")
-]
+] + [GreyLevelScaler()]
 
 
 @parametrize_with_checks(

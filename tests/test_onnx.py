@@ -10,12 +10,17 @@ import numpy as np
 import pytest
 from numpy.testing import assert_allclose, assert_array_equal
 from sklearn.datasets import load_digits
+from sklearn.exceptions import NotFittedError
 from sklearn.pipeline import make_pipeline
 from sklearn.preprocessing import MinMaxScaler
 
-from skdigitnet import SigmoidMLPClassifier, register_onnx_converter, to_onnx
+from skdigitnet import (
+    GreyLevelScaler,
+    SigmoidMLPClassifier,
+    register_onnx_converter,
+    to_onnx,
+)
 from skdigitnet._cli import main
-from skdigitnet.datasets import load_train_test
 
 pytestmark = pytest.mark.filterwarnings("ignore::sklearn.exceptions.ConvergenceWarning")
 
@@ -237,11 +242,13 @@ def test_cli_export(ort, capsys, tmp_path, model_file):
     output = tmp_path / "net.onnx"
     status, out, err = cli(capsys, "export", model_file, output)
     assert status == 0, err
-    assert "input 'X', float32 rows of 64 grey levels divided by 16" in out
-    model = joblib.load(model_file)["model"]
-    _, X_test, _, _ = load_train_test("digits")
+    assert "input 'X', float32 rows of 64 grey levels from 0 to 16" in out
+    # The file is the pipeline train wrote: raw grey levels in.
+    model = joblib.load(model_file)
+    X = load_digits().data.astype(np.float32)
     sess = ort.InferenceSession(str(output), providers=["CPUExecutionProvider"])
-    assert_same_as_model(sess, model, X_test.astype(np.float32), np.float32)
+    assert_same_as_model(sess, model, X, np.float32)
+    assert_array_equal(run(sess, X)[0], model[-1].predict(X / 16))
 
 
 def assert_one_error_line(status, err, match):
@@ -267,3 +274,40 @@ def test_cli_export_bad_files(ort, capsys, tmp_path, model_file):
     output = tmp_path / "missing-folder" / "a.onnx"
     status, _, err = cli(capsys, "export", model_file, output)
     assert_one_error_line(status, err, "cannot write ONNX file")
+
+
+# --- what cannot be converted faithfully is refused -------------------------
+
+
+def test_an_unfitted_model_is_refused(ort):
+    X = np.zeros((1, 4))
+    with pytest.raises(NotFittedError):
+        to_onnx(SigmoidMLPClassifier(), X)
+    with pytest.raises(NotFittedError):
+        to_onnx(make_pipeline(GreyLevelScaler(), SigmoidMLPClassifier()), X)
+
+
+@pytest.mark.parametrize("in_pipeline", [False, True])
+@pytest.mark.parametrize("width", [3, 5])
+def test_a_sample_of_another_width_is_refused_naming_both(ort, in_pipeline, width):
+    rng = np.random.default_rng(0)
+    X, y = rng.random((20, 4)), [0, 1] * 10
+    model = SigmoidMLPClassifier(max_iter=2, random_state=0)
+    if in_pipeline:
+        model = make_pipeline(GreyLevelScaler(grey_max=1), model)
+    model.fit(X, y)
+    with pytest.raises(ValueError, match=f"X_sample has {width} features.*4 features"):
+        to_onnx(model, rng.random((1, width)))
+    with pytest.raises(ValueError, match="2-d array"):
+        to_onnx(model, rng.random(4))
+
+
+@pytest.mark.parametrize("input_dtype", [np.float32, np.float64, np.int64])
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+def test_grey_level_scaler_converts_as_it_transforms(ort, dtype, input_dtype):
+    X, y = load_digits(return_X_y=True)
+    model = make_pipeline(
+        GreyLevelScaler(grey_max=16), SigmoidMLPClassifier(max_iter=2, random_state=0)
+    ).fit(X.astype(dtype), y)
+    sess = session(ort, to_onnx(model, X[:1].astype(input_dtype)))
+    assert_same_as_model(sess, model, X.astype(input_dtype), dtype)

@@ -1,6 +1,10 @@
 """Saving and loading fitted models: version stamps, pickle and skops."""
 
+import errno
+import io
+import os
 import pickle
+import stat
 import warnings
 
 import numpy as np
@@ -9,6 +13,7 @@ from numpy.testing import assert_array_equal
 from sklearn.datasets import load_digits
 
 import skdigitnet
+import skdigitnet._persistence
 from skdigitnet import (
     SKOPS_TRUSTED_TYPES,
     InconsistentVersionWarning,
@@ -103,7 +108,10 @@ def test_skops_round_trip_trusts_only_listed_types(digits, tmp_path, case):
     sio.dump(clf, path)
 
     untrusted = sio.get_untrusted_types(file=path)
-    assert untrusted == [t for t in SKOPS_TRUSTED_TYPES if t.startswith("skdigitnet")]
+    assert untrusted == [
+        "skdigitnet._classifier.SigmoidMLPClassifier",
+        "skdigitnet._optimizer.SGDOptimizer",
+    ]
     with pytest.raises(sio.exceptions.UntrustedTypesFoundException):
         sio.load(path)
     with warnings.catch_warnings():
@@ -136,3 +144,146 @@ def test_skops_loaded_model_keeps_training(digits):
     loaded.partial_fit(X, y)
     for a, b in zip(loaded.coefs_, clf.coefs_):
         assert_array_equal(a, b)
+
+
+# --- every file written whole or not at all ---------------------------------
+
+
+class _FullDisk(io.FileIO):
+    """A new file on a disk that fills up after ``room`` bytes."""
+
+    room = 300
+
+    def write(self, b):
+        size = memoryview(b).nbytes
+        written = getattr(self, "written", 0)
+        if written + size > self.room:
+            super().write(memoryview(b).cast("B")[: self.room - written])
+            self.written = self.room
+            raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC))
+        self.written = written + size
+        return super().write(b)
+
+
+def _no_space(*args):
+    raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC))
+
+
+def _interrupt(*args):
+    raise KeyboardInterrupt
+
+
+# Each failure, at one step of a write: mid-file, when flushing to disk,
+# just before the rename.
+FAILURES = {
+    "no space mid-write": ("_open_new", lambda path: _FullDisk(path, "xb")),
+    "no space at fsync": ("os.fsync", _no_space),
+    "interrupt before rename": ("os.replace", _interrupt),
+}
+
+
+@pytest.fixture(scope="module")
+def model_file(tmp_path_factory):
+    from skdigitnet._cli import main
+
+    path = tmp_path_factory.mktemp("model") / "net.joblib"
+    assert main(["train", "--epochs", "1", "--hidden", "5", "--save", str(path)]) == 0
+    return path
+
+
+def _writers(model_file):
+    from skdigitnet._cli import main
+    from skdigitnet.datasets import write_idx
+
+    images = np.arange(4000, dtype=np.uint8).reshape(10, 20, 20)
+
+    def train(path):
+        return main(["train", "--epochs", "1", "--hidden", "5", "--save", str(path)])
+
+    def export(path):
+        pytest.importorskip("skl2onnx")
+        return main(["export", str(model_file), str(path)])
+
+    return {
+        "train --save": train,
+        "export": export,
+        "write_idx": lambda path: write_idx(path, images),
+        "write_idx .gz": lambda path: write_idx(path.with_suffix(".gz"), images),
+    }
+
+
+WRITERS = ["train --save", "export", "write_idx", "write_idx .gz"]
+
+
+def _fail(monkeypatch, failure):
+    name, replacement = FAILURES[failure]
+    if name == "_open_new":
+        monkeypatch.setattr(skdigitnet._persistence, "_open_new", replacement)
+    else:
+        monkeypatch.setattr(os, name.split(".")[1], replacement)
+
+
+@pytest.mark.parametrize("failure", FAILURES)
+@pytest.mark.parametrize("writer", WRITERS)
+def test_a_failed_write_leaves_the_old_file_and_nothing_else(
+    tmp_path, monkeypatch, capsys, model_file, writer, failure
+):
+    write = _writers(model_file)[writer]
+    target = tmp_path / "out file é"
+    if writer.endswith(".gz"):
+        target = target.with_suffix(".gz")
+    old = b"the previous file, whole\n" * 40
+    target.write_bytes(old)
+    with monkeypatch.context() as m:
+        _fail(m, failure)
+        try:
+            status = write(target)
+        except (OSError, KeyboardInterrupt):
+            status = None
+    # The command line reports the failure as an error or an interrupt.
+    assert status in (None, 2, 130)
+    assert target.read_bytes() == old
+    assert sorted(os.listdir(tmp_path)) == [target.name]
+    capsys.readouterr()
+
+
+@pytest.mark.parametrize("umask", [0o022, 0o077, 0o002])
+@pytest.mark.parametrize("writer", WRITERS)
+def test_a_new_file_has_the_mode_the_umask_gives(
+    tmp_path, capsys, model_file, writer, umask
+):
+    write = _writers(model_file)[writer]
+    target = tmp_path / "new"
+    previous = os.umask(umask)
+    try:
+        status = write(target)
+    finally:
+        os.umask(previous)
+    assert status in (None, 0)
+    (name,) = os.listdir(tmp_path)
+    assert stat.S_IMODE(os.stat(tmp_path / name).st_mode) == 0o666 & ~umask
+    capsys.readouterr()
+
+
+def test_atomic_write_replaces_whole(tmp_path):
+    target = tmp_path / "f"
+    target.write_bytes(b"old")
+    with skdigitnet._persistence.atomic_write(target) as f:
+        f.write(b"new")
+        # Until the block ends, the old file is what others read.
+        assert target.read_bytes() == b"old"
+    assert target.read_bytes() == b"new"
+    assert os.listdir(tmp_path) == ["f"]
+
+
+def test_a_train_save_file_loads_with_skops_and_our_trusted_types(model_file):
+    import joblib
+
+    sio = pytest.importorskip("skops.io")
+    pipeline = joblib.load(model_file)
+    data = sio.dumps(pipeline)
+    assert set(sio.get_untrusted_types(data=data)) <= set(SKOPS_TRUSTED_TYPES)
+    loaded = sio.loads(data, trusted=SKOPS_TRUSTED_TYPES)
+    X = load_digits().data
+    assert_array_equal(loaded.predict(X), pipeline.predict(X))
+    assert loaded.trained_on_ == "digits"
