@@ -23,10 +23,7 @@ from skdigitnet import SigmoidMLPClassifier, _network
 pytestmark = pytest.mark.filterwarnings("error::RuntimeWarning")
 
 
-@pytest.fixture(scope="module")
-def digits():
-    X, y = load_digits(return_X_y=True)
-    return X[:150] / 16, y[:150]
+DIGITS_ROWS = 150  # the digits fixture's size (conftest.py)
 
 
 def fit_quietly(clf, *args, **kwargs):
