@@ -43,6 +43,7 @@ def blas_threads():
     return [(i["filepath"], i["num_threads"]) for i in threadpool_info()]
 
 
+@pytest.mark.slow
 def test_predict_from_8_threads_equals_one_thread(fitted, digits):
     X = digits[0]
     # Many short calls on slices of several sizes, so that calls interleave,
@@ -73,6 +74,7 @@ def test_fit_in_threads_equals_fit_in_turn(digits, serial_scores):
     assert blas_threads() == blas_before
 
 
+@pytest.mark.slow
 def test_grid_search_on_read_only_memory_map(digits, serial_scores, tmp_path):
     X, y = digits
     joblib.dump((X, y), tmp_path / "digits.joblib")
@@ -87,6 +89,7 @@ def test_grid_search_on_read_only_memory_map(digits, serial_scores, tmp_path):
     assert gs.score(X_map, y_map) > 0.5
 
 
+@pytest.mark.slow
 def test_grid_search_on_a_dask_distributed_cluster(digits, serial_scores, dask_client):
     distributed = pytest.importorskip("distributed")
     X, y = digits

@@ -153,6 +153,7 @@ def test_digits_scaled_as_the_docstring_says_fit_silently(raw_digits):
         SigmoidMLPClassifier(random_state=0).fit(X, y)
 
 
+@pytest.mark.slow
 def test_sparse_input_is_checked_as_dense(raw_digits):
     X, y = raw_digits
     X = StandardScaler().fit_transform(X)
@@ -171,6 +172,7 @@ def test_partial_fit_does_not_check_saturation(raw_digits):
         clf.partial_fit(X, y, classes=np.arange(10))
 
 
+@pytest.mark.slow
 def test_readme_example_runs_without_any_warning():
     # The README's grid search, as a user runs it: nothing on stderr.
     code = re.search(r"```python\n(.*?)```", README.read_text(), re.S).group(1)

@@ -369,6 +369,7 @@ def cost_inputs(draw):
 
 @settings(max_examples=150, deadline=None)
 @given(cost_inputs())
+@pytest.mark.slow
 def test_activations_and_costs_never_warn_for_finite_input(inputs):
     y, z, sample_weight = inputs
     with np.errstate(all="raise"):
@@ -511,6 +512,7 @@ HYPOTHESIS = settings(
 
 @HYPOTHESIS
 @given(problem=problems(), params=PARAMS, data=st.data())
+@pytest.mark.slow
 def test_fit_predict_work_or_raise_a_documented_error(problem, params, data):
     X, y = problem
     clf = SigmoidMLPClassifier(**params)
@@ -554,6 +556,7 @@ def test_fit_predict_work_or_raise_a_documented_error(problem, params, data):
 
 @HYPOTHESIS
 @given(problem=problems(min_classes=2), params=PARAMS)
+@pytest.mark.slow
 def test_same_random_state_reproduces_the_model_after_clone(problem, params):
     X, y = problem
     clf = SigmoidMLPClassifier(**params)

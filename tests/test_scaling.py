@@ -50,6 +50,7 @@ def network():
     )
 
 
+@pytest.mark.slow
 def test_incremental_on_a_dask_cluster_equals_partial_fit_by_hand(
     tmp_path, dask_client
 ):
@@ -127,6 +128,7 @@ def peak_bytes(fn, *args):
         tracemalloc.stop()
 
 
+@pytest.mark.slow
 def test_streaming_a_mapped_file_needs_memory_of_a_chunk_not_the_file(tmp_path):
     rng = np.random.default_rng(0)
     chunk = 500
