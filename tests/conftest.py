@@ -8,16 +8,35 @@
 - ``dask_client``: opens a quiet dask ``LocalCluster`` and its client.
 
 Tests that start processes or take over 2 s on their own carry the ``slow``
-marker: ``python -m pytest -m "not slow"`` runs the others.
+marker: ``python -m pytest -m "not slow"`` runs the others. scikit-learn's
+checks are made by ``parametrize_with_checks`` and take no decorator: those
+named in ``SLOW_CHECKS`` are marked here, wherever they run.
 """
 
 import contextlib
 import logging
+import re
 
 import pytest
 from sklearn.datasets import load_digits
 
 from skdigitnet import _buffered
+
+# scikit-learn's checks that train for seconds: class weights over several
+# fits, and sparse input in every sparse format.
+SLOW_CHECKS = [
+    "check_class_weight_classifiers",
+    "check_estimator_sparse_array",
+    "check_estimator_sparse_matrix",
+]
+_SLOW_CHECK = re.compile("-(" + "|".join(SLOW_CHECKS) + r")[\](]")
+
+
+def pytest_collection_modifyitems(items):
+    """Mark the tests of the checks in ``SLOW_CHECKS`` as slow."""
+    for item in items:
+        if _SLOW_CHECK.search(item.name):
+            item.add_marker(pytest.mark.slow)
 
 
 @pytest.fixture(scope="module")

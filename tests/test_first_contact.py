@@ -290,6 +290,7 @@ def test_validation_set_too_small_says_so(digits):
         clf.fit(X, y)
 
 
+@pytest.mark.slow
 def test_skops_loads_a_model_with_callbacks(digits, tmp_path):
     sio = pytest.importorskip("skops.io")
     callback = pytest.importorskip("sklearn.callback")
