@@ -23,6 +23,10 @@ into the arithmetic itself:
   evaluated once, from the output activations kept for it;
 - prediction goes through the network ``_PREDICT_ROWS`` rows at a time, in
   the same buffers, so that its working memory does not grow with the data.
+
+Both paths use the book's :func:`~skdigitnet._network.sigmoid`, as training
+does: prediction on a chunk of rows gives bit for bit what
+:func:`~skdigitnet._network.feedforward` gives on the same rows.
 """
 
 import numpy as np
@@ -92,7 +96,7 @@ def sgd_epoch(
                 steps.take(x_rows[batch], y_rows[batch], out_rows[batch], sw, loss)
             cost_sum += cost(y_rows, out_rows, sw_rows)
     finally:
-        net.write_back(coefs, intercepts, optimizer)
+        net.write_back(coefs, intercepts)
     return cost_sum
 
 
@@ -106,14 +110,13 @@ class _Layers:
     """
 
     def __init__(self, coefs, intercepts, optimizer):
-        n = len(coefs)
         self.optimizer = optimizer
         self.params = [_stack(w, b) for w, b in zip(coefs, intercepts)]
         self.weights_t = [p[:-1].T for p in self.params]
-        self.velocities = [None] * n
-        if optimizer.velocities is not None:
-            v = optimizer.velocities
-            self.velocities = [_stack(vw, vb) for vw, vb in zip(v[:n], v[n:])]
+        self.velocities = [None] * len(coefs)
+        self.layer_velocities = optimizer.layer_velocities()
+        if self.layer_velocities is not None:
+            self.velocities = [_stack(vw, vb) for vw, vb in self.layer_velocities]
         self.gemm = get_blas_funcs("gemm", dtype=coefs[0].dtype)
 
     def step(self, l, scale, a, delta, grad):  # noqa: E741 (the book's l)
@@ -127,26 +130,23 @@ class _Layers:
         # c = alpha * a @ b.T + beta * c: a.T and delta.T of C-ordered a and
         # delta are Fortran-ordered, as BLAS wants, and nothing is copied.
         opt, p = self.optimizer, self.params[l]
-        if opt.velocities is None and not opt.alpha:
+        eta = opt.folded_rate()
+        if eta is not None:
             # The book's plain rule, p -= eta * grad, folded into the
             # product that gives grad: one BLAS call, 15 to 20% faster at
             # the book's settings than the product and the rule apart.
-            self.gemm(-scale * opt.learning_rate, a.T, delta.T, 1.0, p, 0, 1, 1)
+            self.gemm(-scale * eta, a.T, delta.T, 1.0, p, 0, 1, 1)
             return
         self.gemm(scale, a.T, delta.T, 0.0, grad, 0, 1, 1)
-        if opt.alpha:
-            grad[:-1] += (scale * opt.alpha) * p[:-1]
+        opt.add_l2_gradient(grad[:-1], p[:-1], scale)
         opt.step(p, grad, self.velocities[l])
 
-    def write_back(self, coefs, intercepts, optimizer):
-        """Copy the stacked arrays back into the caller's."""
+    def write_back(self, coefs, intercepts):
+        """Copy the stacked arrays back into the caller's and the optimizer's."""
         for p, w, b in zip(self.params, coefs, intercepts):
             w[...], b[...] = p[:-1], p[-1]
-        if optimizer.velocities is not None:
-            n = len(coefs)
-            v = optimizer.velocities
-            for s, vw, vb in zip(self.velocities, v[:n], v[n:]):
-                vw[...], vb[...] = s[:-1], s[-1]
+        for s, (vw, vb) in zip(self.velocities, self.layer_velocities or []):
+            vw[...], vb[...] = s[:-1], s[-1]
 
     def forward(self, l, a, z):  # noqa: E741
         """Write layer ``l``'s weighted input ``a @ p`` into ``z``; return it."""
@@ -266,36 +266,19 @@ def feedforward_into(out, a, coefs, intercepts, loss="squared_error"):
     dtype = out.dtype
     hidden = [np.empty((_PREDICT_ROWS, w.shape[1]), dtype) for w in coefs[:-1]]
     activation = LOSSES[loss].activation
-    if activation is sigmoid:
-        activation = _sigmoid_in_place
     for start in range(0, a.shape[0], _PREDICT_ROWS):
         rows = slice(start, start + _PREDICT_ROWS)
         chunk = a[rows].astype(dtype, copy=False)
         for w, b, buffer in zip(coefs[:-1], intercepts[:-1], hidden):
             z = _dot(chunk, w, buffer[: chunk.shape[0]])
             z += b
-            chunk = _sigmoid_in_place(z, out=z)
+            # Training's sigmoid: a chunk's outputs are bit for bit those of
+            # feedforward on the same rows.
+            chunk = sigmoid(z, out=z)
         z = _dot(chunk, coefs[-1], out[rows])
         z += intercepts[-1]
         activation(z, out=z)
     return out
-
-
-def _sigmoid_in_place(z, out):
-    """Compute :func:`~skdigitnet._network.sigmoid` of ``z`` as the book does.
-
-    ``1 / (1 + exp(-z))``, within a few units in the last place of
-    ``scipy.special.expit``: numpy's ``exp`` and divide are vectorised, and
-    these four passes take a quarter of ``expit``'s time on 512 x 100
-    activations. ``out`` must be ``z``.
-    """
-    # exp(-z) overflows to inf where z is very negative; 1 / inf is then the
-    # sigmoid's right value, 0.
-    with np.errstate(over="ignore"):
-        np.negative(z, out=z)
-        np.exp(z, out=z)
-    z += 1
-    return np.divide(1, z, out=z)
 
 
 def _dot(a, w, out):

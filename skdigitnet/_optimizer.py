@@ -9,7 +9,9 @@ stalls (:meth:`SGDOptimizer.trigger_stopping`). Both training paths, the
 book's :func:`skdigitnet._network.update_mini_batch` and the buffered dense
 epoch, step through :meth:`SGDOptimizer.step`; the buffered epoch alone folds
 the plain rule, ``p -= eta * grad``, into the BLAS call that computes
-``grad``.
+``grad``, when :meth:`SGDOptimizer.folded_rate` says it may. The buffered
+epoch asks these methods and reads none of the attributes, so that the rule
+can change here alone.
 """
 
 import numpy as np
@@ -75,6 +77,43 @@ class SGDOptimizer:
         """Return the settings the optimizer was made with, as keywords."""
         names = ["learning_rate_init", "lr_schedule", "momentum", "nesterov"]
         return {name: getattr(self, name) for name in names + ["power_t", "alpha"]}
+
+    def folded_rate(self):
+        """Return ``eta`` if a step is the book's plain rule, else ``None``.
+
+        Without momentum and L2 a step is ``p -= eta * grad``, which a
+        caller may fold into the product that computes ``grad`` instead of
+        calling :meth:`step`.
+        """
+        if self.velocities is None and not self.alpha:
+            return self.learning_rate
+        return None
+
+    def add_l2_gradient(self, grad, weights, scale):
+        """Add the L2 term ``scale * alpha * weights`` to ``grad``, in place.
+
+        ``scale`` is ``1 / m`` for a batch of ``m`` samples; biases take no
+        L2 term. Does nothing when ``alpha`` is 0.
+        """
+        if self.alpha:
+            grad += (scale * self.alpha) * weights
+
+    def layer_velocities(self):
+        """Pair the velocities of each layer's weights and biases.
+
+        The parameters are ``coefs + intercepts``, so are the velocities.
+
+        Returns
+        -------
+        pairs : list of (ndarray, ndarray) or None
+            ``(velocity of coefs[l], velocity of intercepts[l])`` for each
+            layer ``l``, the optimizer's own arrays, to update in place;
+            ``None`` without momentum.
+        """
+        if self.velocities is None:
+            return None
+        n = len(self.velocities) // 2
+        return list(zip(self.velocities[:n], self.velocities[n:]))
 
     def update_params(self, params, grads):
         """Take one step of every parameter, in place, given its gradient.

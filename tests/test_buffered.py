@@ -252,10 +252,38 @@ def test_chunked_prediction_converts_each_chunk_to_the_weights_dtype(monkeypatch
     x, _, coefs, intercepts = make_problem(n=1100)
     coefs32 = [w.astype(np.float32) for w in coefs]
     intercepts32 = [b.astype(np.float32) for b in intercepts]
-    want = _network.feedforward(x.astype(np.float32), coefs32, intercepts32)
+    # The reference takes the same chunks: BLAS sums a row's products in an
+    # order that depends on the matrix's shape, and in float32 a weighted
+    # input of 64 products near -5 then moves by about 1e-6, which an output
+    # near 0.007 carries as its relative error.
+    chunks = [x[start : start + 512] for start in range(0, len(x), 512)]
+    want = np.vstack(
+        [
+            _network.feedforward(c.astype(np.float32), coefs32, intercepts32)
+            for c in chunks
+        ]
+    )
     out = np.empty(want.shape, np.float32)
     _buffered.feedforward_into(out, x, coefs32, intercepts32)
     assert_allclose(out, want, rtol=1e-6)
+
+
+@pytest.mark.parametrize("loss", COST_NAMES)
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+@pytest.mark.parametrize("sparse", [False, True], ids=["dense", "sparse"])
+def test_prediction_uses_trainings_sigmoid(loss, dtype, sparse):
+    # One chunk is the book's feedforward bit for bit: the same products and
+    # the same sigmoid as training, not one that differs in the last bits.
+    x, _, coefs, intercepts = make_problem(n=300, sizes=(64, 16, 12, 10))
+    x = x.astype(dtype)
+    coefs = [w.astype(dtype) for w in coefs]
+    intercepts = [b.astype(dtype) for b in intercepts]
+    data = sp.csr_matrix(x) if sparse else x
+    want = _network.feedforward(data, coefs, intercepts, loss)
+    out = np.empty(want.shape, dtype)
+    assert_array_equal(
+        _buffered.feedforward_into(out, data, coefs, intercepts, loss), want
+    )
 
 
 @pytest.mark.parametrize("bad", [np.nan, np.inf, -np.inf], ids=str)

@@ -9,7 +9,6 @@ import numpy as np
 import pytest
 from numpy.testing import assert_allclose, assert_array_equal
 from sklearn.base import clone
-from sklearn.datasets import load_digits
 from sklearn.exceptions import ConvergenceWarning
 from sklearn.utils.estimator_checks import parametrize_with_checks
 from test_common import EXPECTED_FAILED_CHECKS
@@ -73,10 +72,7 @@ class Recorder:
         )
 
 
-@pytest.fixture(scope="module")
-def digits():
-    X, y = load_digits(return_X_y=True)
-    return X[:500] / 16, y[:500]
+DIGITS_ROWS = 500  # the digits fixture's size (conftest.py)
 
 
 @needs_callbacks

@@ -105,6 +105,7 @@ def test_initial_weights_are_the_books_draws():
 # --- model selection ------------------------------------------------------
 
 
+@pytest.mark.slow
 def test_grid_search_over_a_pipeline():
     X, y = load_digits(return_X_y=True)
     X, y = X[:300], y[:300]
@@ -137,6 +138,7 @@ def test_grid_search_over_a_pipeline():
     assert search.score(X, y) > 0.85
 
 
+@pytest.mark.slow
 def test_book_settings_reach_the_books_accuracy_on_digits():
     # Chapter 1's network: 30 hidden neurons, 30 epochs, batches of 10,
     # eta = 3.0 (the defaults). The digits are ordered by writer, so the
@@ -153,6 +155,7 @@ def test_book_settings_reach_the_books_accuracy_on_digits():
 # --- persistence ----------------------------------------------------------
 
 
+@pytest.mark.slow
 def test_joblib_round_trip_in_a_fresh_process(tmp_path):
     clf = quiet_fit(
         SigmoidMLPClassifier(hidden_layer_sizes=8, max_iter=3, random_state=0),

@@ -104,6 +104,7 @@ def mnist_model(tmp_path_factory, mnist_folder):
 # --- the main job, in a real process --------------------------------------
 
 
+@pytest.mark.slow
 def test_no_arguments_run_the_books_experiment_on_digits():
     result = run_module()
 
@@ -123,6 +124,7 @@ def test_no_arguments_run_the_books_experiment_on_digits():
     assert "skdigitnet --help" in result.stdout
 
 
+@pytest.mark.slow
 def test_save_evaluate_predict_in_real_processes(tmp_path):
     model = tmp_path / "net.joblib"
     train = run_module("train", "--epochs", "3", "--save", model, cwd=tmp_path)
@@ -139,6 +141,7 @@ def test_save_evaluate_predict_in_real_processes(tmp_path):
     assert re.fullmatch(r".*digit\.npy\[0\]: \d\n", predict.stdout)
 
 
+@pytest.mark.slow
 def test_user_error_in_a_real_process(tmp_path):
     result = run_module("evaluate", tmp_path / "missing.joblib")
     assert_one_error_line(result.returncode, result.stderr, "missing.joblib")
@@ -165,6 +168,7 @@ def many_digits(tmp_path_factory):
 
 
 @pytest.mark.parametrize("command", ["predict | head -2", "| head -1", "evaluate"])
+@pytest.mark.slow
 def test_a_closed_pipe_ends_quietly(command, digits_model, many_digits):
     # As "skdigitnet ... | head -N": read N lines, then close the pipe while
     # the command still writes. evaluate writes all at the end, so its pipe
@@ -185,6 +189,7 @@ def test_a_closed_pipe_ends_quietly(command, digits_model, many_digits):
     assert process.returncode in (0, 141)
 
 
+@pytest.mark.slow
 def test_ctrl_c_in_a_real_process_saves_the_last_whole_epoch(tmp_path):
     path = tmp_path / "net.joblib"
     process = start_module("train", "--epochs", 100_000, "--hidden", 5, "--save", path)
@@ -210,6 +215,7 @@ def test_ctrl_c_in_a_real_process_saves_the_last_whole_epoch(tmp_path):
     assert printed[-1] in (int(match[1]) - 1, int(match[1]))
 
 
+@pytest.mark.slow
 def test_ctrl_c_with_early_stopping_keeps_what_the_estimator_keeps(tmp_path):
     # fit either keeps its best epoch so far or undoes itself: the file and
     # the message say which, with no traceback either way.

@@ -1,6 +1,5 @@
 """Threads, read-only memory maps, and a dask.distributed cluster."""
 
-import logging
 import warnings
 from concurrent.futures import ThreadPoolExecutor
 
@@ -8,7 +7,6 @@ import joblib
 import numpy as np
 import pytest
 from numpy.testing import assert_array_equal
-from sklearn.datasets import load_digits
 from sklearn.exceptions import ConvergenceWarning
 from sklearn.model_selection import GridSearchCV
 from threadpoolctl import threadpool_info
@@ -22,10 +20,7 @@ pytestmark = pytest.mark.filterwarnings("ignore::sklearn.exceptions.ConvergenceW
 GRID = {"hidden_layer_sizes": [(8,), (16,)], "learning_rate_init": [0.5, 3.0]}
 
 
-@pytest.fixture(scope="module")
-def digits():
-    X, y = load_digits(return_X_y=True)
-    return X[:400] / 16, y[:400]
+DIGITS_ROWS = 400  # the digits fixture's size (conftest.py)
 
 
 @pytest.fixture(scope="module")
@@ -48,6 +43,7 @@ def blas_threads():
     return [(i["filepath"], i["num_threads"]) for i in threadpool_info()]
 
 
+@pytest.mark.slow
 def test_predict_from_8_threads_equals_one_thread(fitted, digits):
     X = digits[0]
     # Many short calls on slices of several sizes, so that calls interleave,
@@ -78,6 +74,7 @@ def test_fit_in_threads_equals_fit_in_turn(digits, serial_scores):
     assert blas_threads() == blas_before
 
 
+@pytest.mark.slow
 def test_grid_search_on_read_only_memory_map(digits, serial_scores, tmp_path):
     X, y = digits
     joblib.dump((X, y), tmp_path / "digits.joblib")
@@ -92,19 +89,11 @@ def test_grid_search_on_read_only_memory_map(digits, serial_scores, tmp_path):
     assert gs.score(X_map, y_map) > 0.5
 
 
-def test_grid_search_on_a_dask_distributed_cluster(digits, serial_scores):
+@pytest.mark.slow
+def test_grid_search_on_a_dask_distributed_cluster(digits, serial_scores, dask_client):
     distributed = pytest.importorskip("distributed")
     X, y = digits
-    with (
-        distributed.LocalCluster(
-            n_workers=2,
-            threads_per_worker=1,
-            processes=True,
-            dashboard_address=None,
-            silence_logs=logging.ERROR,
-        ) as cluster,
-        distributed.Client(cluster) as client,
-    ):
+    with dask_client(n_workers=2, threads_per_worker=1, processes=True) as client:
         workers = client.scheduler_info()["workers"]
         assert len(workers) == 2
         with (

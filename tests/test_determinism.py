@@ -88,6 +88,7 @@ def test_same_bits_whatever_blas_thread_count_the_user_set(reference, limit):
         assert_same_bits(fit_weights(X, y), want)
 
 
+@pytest.mark.slow
 def test_same_bits_while_other_processes_keep_the_cores_busy(reference):
     _, X, y, want = reference
     busy = [
@@ -102,6 +103,7 @@ def test_same_bits_while_other_processes_keep_the_cores_busy(reference):
     assert_same_bits(got, want)
 
 
+@pytest.mark.slow
 def test_same_bits_in_another_process(reference, tmp_path):
     dtype, _, _, want = reference
     script = tmp_path / "fit.py"
@@ -113,6 +115,7 @@ def test_same_bits_in_another_process(reference, tmp_path):
     assert_same_bits(got, want)
 
 
+@pytest.mark.slow
 def test_same_bits_from_concurrent_fits(reference):
     _, X, y, want = reference
     with ThreadPoolExecutor(2) as pool:
@@ -130,6 +133,7 @@ def fitted():
     return SigmoidMLPClassifier(**PARAMS).fit(X, y), X, y
 
 
+@pytest.mark.slow
 def test_predict_proba_same_from_any_thread_and_concurrently(fitted):
     clf, X, y = fitted
     want = clf.predict_proba(X)

@@ -52,6 +52,7 @@ def peak_bytes(fn):
     [(np.float32, np.float32), (np.float32, np.float64), (np.float64, np.float32)],
     ids=["float32", "float64 input to float32 weights", "float32 to float64"],
 )
+@pytest.mark.slow
 def test_predict_proba_working_memory_is_a_few_chunks(model_dtype, input_dtype):
     clf = fitted(model_dtype)
     itemsize = np.dtype(model_dtype).itemsize

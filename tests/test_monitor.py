@@ -16,7 +16,7 @@ from sklearn.model_selection import GridSearchCV, train_test_split
 from sklearn.pipeline import Pipeline
 from sklearn.preprocessing import LabelBinarizer, MinMaxScaler
 
-from skdigitnet import SigmoidMLPClassifier, _buffered, _classifier, _network
+from skdigitnet import SigmoidMLPClassifier, _classifier, _network
 
 pytestmark = pytest.mark.filterwarnings("ignore::sklearn.exceptions.ConvergenceWarning")
 
@@ -326,7 +326,7 @@ def test_history_through_partial_fit_and_warm_start(data):
     assert without_seconds(warm.history_) == without_seconds(fitted.history_[:2])
 
 
-def test_failed_call_leaves_the_history(data, monkeypatch):
+def test_failed_call_leaves_the_history(data, fail_epoch):
     # The second epoch fails after the first was booked: history_ is the
     # list it was, neither grown nor changed in place.
     X, y, X_val, y_val = data
@@ -335,16 +335,7 @@ def test_failed_call_leaves_the_history(data, monkeypatch):
     ).fit(X, y, X_val=X_val, y_val=y_val)
     history = clf.history_
     before = without_seconds(history)
-    epoch = _buffered.sgd_epoch
-    calls = []
-
-    def failing(*args):
-        calls.append(None)
-        if len(calls) == 2:
-            raise RuntimeError("disk on fire")
-        return epoch(*args)
-
-    monkeypatch.setattr(_buffered, "sgd_epoch", failing)
+    fail_epoch(2)
     with pytest.raises(RuntimeError, match="disk on fire"):
         clf.fit(X, y, X_val=X_val, y_val=y_val)
     assert without_seconds(clf.history_) == before

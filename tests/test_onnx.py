@@ -204,6 +204,7 @@ def test_missing_extra_names_the_install_command(monkeypatch):
         register_onnx_converter()
 
 
+@pytest.mark.slow
 def test_package_imports_without_the_optional_extras():
     blocked = ["skl2onnx", "onnx", "onnxruntime", "dask", "dask_ml", "distributed"]
     code = (

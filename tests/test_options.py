@@ -7,7 +7,6 @@ import sklearn
 from numpy.testing import assert_allclose, assert_array_equal
 from sklearn.base import clone
 from sklearn.datasets import (
-    load_digits,
     make_classification,
     make_multilabel_classification,
 )
@@ -24,10 +23,7 @@ from skdigitnet._optimizer import SGDOptimizer
 pytestmark = pytest.mark.filterwarnings("ignore::sklearn.exceptions.ConvergenceWarning")
 
 
-@pytest.fixture(scope="module")
-def digits():
-    X, y = load_digits(return_X_y=True)
-    return X[:600] / 16, y[:600]
+DIGITS_ROWS = 600  # the digits fixture's size (conftest.py)
 
 
 @pytest.fixture(scope="module")

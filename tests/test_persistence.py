@@ -10,7 +10,6 @@ import warnings
 import numpy as np
 import pytest
 from numpy.testing import assert_array_equal
-from sklearn.datasets import load_digits
 
 import skdigitnet
 import skdigitnet._persistence
@@ -20,11 +19,7 @@ from skdigitnet import (
     SigmoidMLPClassifier,
 )
 
-
-@pytest.fixture(scope="module")
-def digits():
-    X, y = load_digits(return_X_y=True)
-    return X[:300] / 16, y[:300]
+DIGITS_ROWS = 300  # the digits fixture's size (conftest.py)
 
 
 def fitted(X, y, **params):

@@ -23,10 +23,7 @@ from skdigitnet import SigmoidMLPClassifier, _network
 pytestmark = pytest.mark.filterwarnings("error::RuntimeWarning")
 
 
-@pytest.fixture(scope="module")
-def digits():
-    X, y = load_digits(return_X_y=True)
-    return X[:150] / 16, y[:150]
+DIGITS_ROWS = 150  # the digits fixture's size (conftest.py)
 
 
 def fit_quietly(clf, *args, **kwargs):
@@ -372,6 +369,7 @@ def cost_inputs(draw):
 
 @settings(max_examples=150, deadline=None)
 @given(cost_inputs())
+@pytest.mark.slow
 def test_activations_and_costs_never_warn_for_finite_input(inputs):
     y, z, sample_weight = inputs
     with np.errstate(all="raise"):
@@ -514,6 +512,7 @@ HYPOTHESIS = settings(
 
 @HYPOTHESIS
 @given(problem=problems(), params=PARAMS, data=st.data())
+@pytest.mark.slow
 def test_fit_predict_work_or_raise_a_documented_error(problem, params, data):
     X, y = problem
     clf = SigmoidMLPClassifier(**params)
@@ -557,6 +556,7 @@ def test_fit_predict_work_or_raise_a_documented_error(problem, params, data):
 
 @HYPOTHESIS
 @given(problem=problems(min_classes=2), params=PARAMS)
+@pytest.mark.slow
 def test_same_random_state_reproduces_the_model_after_clone(problem, params):
     X, y = problem
     clf = SigmoidMLPClassifier(**params)

@@ -5,7 +5,6 @@ Two ways, both reading one chunk of a raw IDX file at a time: a plain loop of
 makes the same calls, one per block of a dask array.
 """
 
-import logging
 import tracemalloc
 
 import numpy as np
@@ -51,7 +50,10 @@ def network():
     )
 
 
-def test_incremental_on_a_dask_cluster_equals_partial_fit_by_hand(tmp_path):
+@pytest.mark.slow
+def test_incremental_on_a_dask_cluster_equals_partial_fit_by_hand(
+    tmp_path, dask_client
+):
     dask = pytest.importorskip("dask", reason="dask is part of the dist extra")
     da = pytest.importorskip("dask.array", reason="dask is part of the dist extra")
     distributed = pytest.importorskip(
@@ -82,14 +84,7 @@ def test_incremental_on_a_dask_cluster_equals_partial_fit_by_hand(tmp_path):
     assert X.numblocks == (len(bounds), 1)
 
     with (
-        distributed.LocalCluster(
-            n_workers=1,
-            threads_per_worker=2,
-            processes=False,
-            dashboard_address=None,
-            silence_logs=logging.ERROR,
-        ) as cluster,
-        distributed.Client(cluster) as client,
+        dask_client(n_workers=1, threads_per_worker=2, processes=False) as client,
         distributed.get_task_stream(client) as tasks,
     ):
         # shuffle_blocks=False: one partial_fit per block, in order.
@@ -133,6 +128,7 @@ def peak_bytes(fn, *args):
         tracemalloc.stop()
 
 
+@pytest.mark.slow
 def test_streaming_a_mapped_file_needs_memory_of_a_chunk_not_the_file(tmp_path):
     rng = np.random.default_rng(0)
     chunk = 500

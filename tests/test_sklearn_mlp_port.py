@@ -126,6 +126,7 @@ def test_learning_rate_warmstart():
             assert mlp.learning_rate_init / pow(8 + 1, mlp.power_t) == post_eta
 
 
+@pytest.mark.slow
 def test_multilabel_classification():
     # Ports the partial_fit half of test_multilabel_classification (the
     # other half uses lbfgs), and its early-stopping check, with
@@ -163,6 +164,7 @@ def test_partial_fit_classes_error():
 
 
 @pytest.mark.parametrize("X, y", classification_datasets, ids=["multi", "binary"])
+@pytest.mark.slow
 def test_partial_fit_classification(X, y):
     # Ports test_partial_fit_classification: 100 partial_fit calls predict as
     # fit with max_iter=100.
@@ -369,6 +371,7 @@ def test_n_iter_no_change(n_iter_no_change):
     assert clf.max_iter > clf.n_iter_
 
 
+@pytest.mark.slow
 def test_n_iter_no_change_inf():
     # Ports test_n_iter_no_change_inf.
     X, y = X_digits_binary[:100], y_digits_binary[:100]

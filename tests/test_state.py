@@ -12,7 +12,6 @@ import warnings
 import numpy as np
 import pytest
 from numpy.testing import assert_allclose, assert_array_equal
-from sklearn.datasets import load_digits
 from sklearn.exceptions import ConvergenceWarning
 
 from skdigitnet import SigmoidMLPClassifier, _buffered
@@ -21,10 +20,7 @@ from skdigitnet._optimizer import SGDOptimizer
 pytestmark = pytest.mark.filterwarnings("ignore::sklearn.exceptions.ConvergenceWarning")
 
 
-@pytest.fixture(scope="module")
-def digits():
-    X, y = load_digits(return_X_y=True)
-    return X[:500] / 16, y[:500]
+DIGITS_ROWS = 500  # the digits fixture's size (conftest.py)
 
 
 def assert_same_value(got, want, path="estimator"):
@@ -90,22 +86,13 @@ def test_failing_partial_fit_leaves_every_attribute(digits):
     assert_same_value(vars(clf), before)
 
 
-def test_error_after_an_epoch_leaves_every_attribute(digits, monkeypatch):
+def test_error_after_an_epoch_leaves_every_attribute(digits, fail_epoch):
     # The second epoch of a warm-started fit fails after the first was kept:
     # the call still undoes itself whole.
     X, y = digits
     clf = SigmoidMLPClassifier(max_iter=2, random_state=0).fit(X, y)
     before = state(clf)
-    epoch = _buffered.sgd_epoch
-    calls = []
-
-    def failing(*args):
-        calls.append(None)
-        if len(calls) == 2:
-            raise RuntimeError("disk on fire")
-        return epoch(*args)
-
-    monkeypatch.setattr(_buffered, "sgd_epoch", failing)
+    fail_epoch(2)
     with pytest.raises(RuntimeError, match="disk on fire"):
         clf.set_params(warm_start=True, max_iter=3).fit(X, y)
     clf.set_params(warm_start=False, max_iter=2)

@@ -1,0 +1,102 @@
+"""Fixtures shared by the test files.
+
+- ``raw_digits``: scikit-learn's digits as loaded, grey levels 0 to 16.
+- ``digits``: the digits scaled to [0, 1], the first ``DIGITS_ROWS`` rows
+  of them, where ``DIGITS_ROWS`` is a constant of the test module (all
+  1,797 rows without one), so that each file states the size it trains on.
+- ``fail_epoch``: makes the buffered epoch fail at a chosen call.
+- ``dask_client``: opens a quiet dask ``LocalCluster`` and its client.
+
+Tests that start processes or take over 2 s on their own carry the ``slow``
+marker: ``python -m pytest -m "not slow"`` runs the others. scikit-learn's
+checks are made by ``parametrize_with_checks`` and take no decorator: those
+named in ``SLOW_CHECKS`` are marked here, wherever they run.
+"""
+
+import contextlib
+import logging
+import re
+
+import pytest
+from sklearn.datasets import load_digits
+
+from skdigitnet import _buffered
+
+# scikit-learn's checks that train for seconds: class weights over several
+# fits, and sparse input in every sparse format.
+SLOW_CHECKS = [
+    "check_class_weight_classifiers",
+    "check_estimator_sparse_array",
+    "check_estimator_sparse_matrix",
+]
+_SLOW_CHECK = re.compile("-(" + "|".join(SLOW_CHECKS) + r")[\](]")
+
+
+def pytest_collection_modifyitems(items):
+    """Mark the tests of the checks in ``SLOW_CHECKS`` as slow."""
+    for item in items:
+        if _SLOW_CHECK.search(item.name):
+            item.add_marker(pytest.mark.slow)
+
+
+@pytest.fixture(scope="module")
+def raw_digits():
+    """Return the digits ``(X, y)``, ``X`` in grey levels 0 to 16."""
+    return load_digits(return_X_y=True)
+
+
+@pytest.fixture(scope="module")
+def digits(request, raw_digits):
+    """Return the module's ``DIGITS_ROWS`` first digits, ``X`` divided by 16."""
+    n = getattr(request.module, "DIGITS_ROWS", None)
+    X, y = raw_digits
+    return X[:n] / 16, y[:n]
+
+
+@pytest.fixture
+def fail_epoch(monkeypatch):
+    """Return ``fail_at(n)``: the ``n``-th epoch from then raises.
+
+    After ``fail_at(n)``, ``_buffered.sgd_epoch`` trains as before until its
+    ``n``-th call, which raises ``RuntimeError("disk on fire")`` before
+    taking a step.
+    """
+
+    def fail_at(n):
+        epoch = _buffered.sgd_epoch
+        calls = []
+
+        def failing(*args):
+            calls.append(None)
+            if len(calls) == n:
+                raise RuntimeError("disk on fire")
+            return epoch(*args)
+
+        monkeypatch.setattr(_buffered, "sgd_epoch", failing)
+
+    return fail_at
+
+
+@pytest.fixture
+def dask_client():
+    """Return ``open_client(**cluster_kwargs)``, a context manager.
+
+    It starts a ``distributed.LocalCluster`` with the given workers, without
+    dashboard or log lines below errors, and yields a ``Client`` of it. The
+    test is skipped where dask's distributed is not installed.
+    """
+    distributed = pytest.importorskip(
+        "distributed", reason="distributed is part of the dist extra"
+    )
+
+    @contextlib.contextmanager
+    def open_client(**cluster_kwargs):
+        with (
+            distributed.LocalCluster(
+                dashboard_address=None, silence_logs=logging.ERROR, **cluster_kwargs
+            ) as cluster,
+            distributed.Client(cluster) as client,
+        ):
+            yield client
+
+    return open_client
