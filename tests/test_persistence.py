@@ -271,7 +271,9 @@ def test_atomic_write_replaces_whole(tmp_path):
     assert os.listdir(tmp_path) == ["f"]
 
 
-def test_a_train_save_file_loads_with_skops_and_our_trusted_types(model_file):
+def test_a_train_save_file_loads_with_skops_and_our_trusted_types(
+    model_file, raw_digits
+):
     import joblib
 
     sio = pytest.importorskip("skops.io")
@@ -279,6 +281,6 @@ def test_a_train_save_file_loads_with_skops_and_our_trusted_types(model_file):
     data = sio.dumps(pipeline)
     assert set(sio.get_untrusted_types(data=data)) <= set(SKOPS_TRUSTED_TYPES)
     loaded = sio.loads(data, trusted=SKOPS_TRUSTED_TYPES)
-    X = load_digits().data
+    X = raw_digits[0]
     assert_array_equal(loaded.predict(X), pipeline.predict(X))
     assert loaded.trained_on_ == "digits"
