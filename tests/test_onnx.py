@@ -81,7 +81,7 @@ def test_onnxruntime_matches_predict(ort, kind, loss, hidden, dtype, in_pipeline
     X, y = digits_targets(kind)
     X = X.astype(dtype)
     clf = SigmoidMLPClassifier(
-        hidden_layer_sizes=hidden, loss=loss, max_iter=5, random_state=0
+        hidden_layer_sizes=hidden, loss=loss, max_iter=10, random_state=0
     )
     if in_pipeline:
         model = make_pipeline(MinMaxScaler(), clf).fit(X, y)
