@@ -5,10 +5,8 @@ bookkeeping; the mathematics lives in :mod:`skdigitnet._network`. It is the
 only module that imports scikit-learn's private helpers.
 """
 
-import contextlib
 import copy
 import math
-import threading
 import time
 import warnings
 from numbers import Integral, Real
@@ -33,7 +31,6 @@ from sklearn.utils.multiclass import (
     type_of_target,
     unique_labels,
 )
-from sklearn.utils.parallel import _get_threadpool_controller
 from sklearn.utils.validation import (
     _check_sample_weight,
     check_consistent_length,
@@ -1033,10 +1030,7 @@ class SigmoidMLPClassifier(CallbackSupportMixin, ClassifierMixin, BaseEstimator)
             # An overflow or NaN in numpy's operations stops training in the
             # mini-batch where it happens (scipy's BLAS calls return inf
             # instead, which the check after the epoch finds).
-            with (
-                _blas_threads(limit=1),
-                np.errstate(over="raise", invalid="raise", divide="raise"),
-            ):
+            with np.errstate(over="raise", invalid="raise", divide="raise"):
                 cost_sum = engine.sgd_epoch(*args, sample_weight)
         except FloatingPointError:
             cost_sum = math.nan
@@ -1123,15 +1117,14 @@ class SigmoidMLPClassifier(CallbackSupportMixin, ClassifierMixin, BaseEstimator)
         chunks of rows); returns one norm per layer after the input.
         """
         nabla_b = [np.zeros_like(b) for b in self.intercepts_]
-        with _blas_threads():
-            for start in range(0, X.shape[0], _SPEED_CHUNK):
-                rows = slice(start, start + _SPEED_CHUNK)
-                sw = None if sample_weight is None else sample_weight[rows]
-                _, chunk_nabla_b, _ = _network.backprop(
-                    X[rows], Y[rows], self.coefs_, self.intercepts_, self._loss, sw
-                )
-                for total, nb in zip(nabla_b, chunk_nabla_b):
-                    total += nb
+        for start in range(0, X.shape[0], _SPEED_CHUNK):
+            rows = slice(start, start + _SPEED_CHUNK)
+            sw = None if sample_weight is None else sample_weight[rows]
+            _, chunk_nabla_b, _ = _network.backprop(
+                X[rows], Y[rows], self.coefs_, self.intercepts_, self._loss, sw
+            )
+            for total, nb in zip(nabla_b, chunk_nabla_b):
+                total += nb
         n = X.shape[0] if sample_weight is None else sample_weight.sum()
         return [float(np.linalg.norm(nb / n)) for nb in nabla_b]
 
@@ -1208,7 +1201,7 @@ class SigmoidMLPClassifier(CallbackSupportMixin, ClassifierMixin, BaseEstimator)
         if not largest > _INPUT_SCALE:
             return
         step = -(-X.shape[0] // _SATURATION_ROWS)
-        with _blas_threads(), np.errstate(all="ignore"):
+        with np.errstate(all="ignore"):
             layers = _network.hidden_activations(
                 X[::step], self.coefs_, self.intercepts_
             )
@@ -1243,7 +1236,7 @@ class SigmoidMLPClassifier(CallbackSupportMixin, ClassifierMixin, BaseEstimator)
         out = np.empty((X.shape[0], self.n_outputs_), dtype=self.coefs_[0].dtype)
         # A weighted input too large for the dtype saturates its sigmoid, the
         # right limit; only inf - inf, a NaN, cannot be given a value.
-        with _blas_threads(), np.errstate(all="ignore"):
+        with np.errstate(all="ignore"):
             _buffered.feedforward_into(
                 out, X, self.coefs_, self.intercepts_, self._loss
             )
@@ -1356,8 +1349,7 @@ class SigmoidMLPClassifier(CallbackSupportMixin, ClassifierMixin, BaseEstimator)
                 f"layer must be in [{-n_hidden}, {n_hidden - 1}], got {layer}."
             )
         X = X.astype(self.coefs_[0].dtype, copy=False)
-        with _blas_threads():
-            activations = _network.hidden_activations(X, self.coefs_, self.intercepts_)
+        activations = _network.hidden_activations(X, self.coefs_, self.intercepts_)
         return activations[layer]
 
     def __getstate__(self):
@@ -1393,40 +1385,3 @@ def _n_steps(sample_weight, order, batch_size):
 
 def _squared_norm(arrays):
     return sum(float(np.vdot(a, a)) for a in arrays)
-
-
-# BLAS's thread count belongs to the whole process. Training changes it for
-# the time of an epoch; this lock keeps our other BLAS work from running
-# meanwhile, on a count it did not choose, and lets one block at a time
-# change it, so that each puts back what it found.
-_blas_lock = threading.Lock()
-
-
-@contextlib.contextmanager
-def _blas_threads(limit=None):
-    """Run the ``with`` block alone among ours, on ``limit`` BLAS threads.
-
-    Training runs its products on one BLAS thread (``limit=1``): its results
-    then do not depend on how many threads BLAS would use, and on a busy
-    machine BLAS threads that spin while they wait made training several
-    times slower. Prediction (``limit=None``) runs on BLAS's own count, as
-    any numpy code would. The limit is threadpoolctl's ``with`` block, which
-    works from any thread while no other holds one; the counts are put
-    back on exit, also after an error or an interrupt.
-    """
-    with _blas_lock:
-        if limit is None:
-            yield
-            return
-        controller = _get_threadpool_controller().select(user_api="blas")
-        found = controller.info()
-        limiter = controller.limit(limits=limit)
-        try:
-            with limiter:
-                yield
-        except KeyboardInterrupt:
-            if controller.info() != found:
-                # The interrupt cut the restore short, which would leave BLAS
-                # on one thread for good: finish it first.
-                limiter.__exit__(None, None, None)
-            raise
