@@ -1029,8 +1029,12 @@ class SigmoidMLPClassifier(CallbackSupportMixin, ClassifierMixin, BaseEstimator)
         try:
             # An overflow or NaN in numpy's operations stops training in the
             # mini-batch where it happens (scipy's BLAS calls return inf
-            # instead, which the check after the epoch finds).
-            with np.errstate(over="raise", invalid="raise", divide="raise"):
+            # instead, which the check after the epoch finds). Every class is
+            # set, so that none of the user's settings reaches the epoch: an
+            # underflow rounds to its right value, 0, and is no divergence.
+            with np.errstate(
+                over="raise", invalid="raise", divide="raise", under="ignore"
+            ):
                 cost_sum = engine.sgd_epoch(*args, sample_weight)
         except FloatingPointError:
             cost_sum = math.nan
@@ -1117,6 +1121,13 @@ class SigmoidMLPClassifier(CallbackSupportMixin, ClassifierMixin, BaseEstimator)
         chunks of rows); returns one norm per layer after the input.
         """
         nabla_b = [np.zeros_like(b) for b in self.intercepts_]
+        n = X.shape[0] if sample_weight is None else sample_weight.sum()
+        # Finite weights give finite gradients; tiny ones underflow to 0.
+        with np.errstate(all="ignore"):
+            self._sum_nabla_b(nabla_b, X, Y, sample_weight)
+            return [float(np.linalg.norm(nb / n)) for nb in nabla_b]
+
+    def _sum_nabla_b(self, nabla_b, X, Y, sample_weight):
         for start in range(0, X.shape[0], _SPEED_CHUNK):
             rows = slice(start, start + _SPEED_CHUNK)
             sw = None if sample_weight is None else sample_weight[rows]
@@ -1125,8 +1136,6 @@ class SigmoidMLPClassifier(CallbackSupportMixin, ClassifierMixin, BaseEstimator)
             )
             for total, nb in zip(nabla_b, chunk_nabla_b):
                 total += nb
-        n = X.shape[0] if sample_weight is None else sample_weight.sum()
-        return [float(np.linalg.norm(nb / n)) for nb in nabla_b]
 
     def _check_finite(self, loss, coefs, intercepts):
         if math.isfinite(loss) and all(np.isfinite(p).all() for p in coefs):
