@@ -32,6 +32,7 @@ from sklearn.utils.multiclass import (
     unique_labels,
 )
 from sklearn.utils.validation import (
+    _assert_all_finite,
     _check_sample_weight,
     check_consistent_length,
     check_is_fitted,
@@ -202,7 +203,10 @@ class SigmoidMLPClassifier(CallbackSupportMixin, ClassifierMixin, BaseEstimator)
         Print one line per epoch: the epoch, the training loss and seconds.
 
     warm_start : bool, default=False
-        Whether ``fit`` continues from the weights of the previous call.
+        Whether ``fit`` continues from the weights of the previous call. The
+        network it continues, as the one ``partial_fit`` continues, keeps its
+        ``hidden_layer_sizes``, ``loss`` and dtype: a change of either, or
+        float input of the other precision, raises a ``ValueError``.
 
     momentum : float, default=0.0
         Momentum of the gradient step, in [0, 1]. 0 is the book's plain SGD.
@@ -231,7 +235,7 @@ class SigmoidMLPClassifier(CallbackSupportMixin, ClassifierMixin, BaseEstimator)
 
     class_weight : dict, "balanced" or None, default=None
         Weights of the classes, multiplied into ``sample_weight``; they must
-        be non-negative. ``"balanced"`` uses ``n_samples / (n_classes *
+        be finite and non-negative. ``"balanced"`` uses ``n_samples / (n_classes *
         np.bincount(y))``; ``partial_fit`` refuses it. Not supported with
         multilabel targets.
 
@@ -366,8 +370,9 @@ class SigmoidMLPClassifier(CallbackSupportMixin, ClassifierMixin, BaseEstimator)
 
     An interrupt (Ctrl-C) during the first epoch of a call undoes the call
     and re-raises ``KeyboardInterrupt``; after whole epochs, ``fit`` keeps
-    them and warns. Any other error leaves the estimator as it was before
-    the call. Each call to ``partial_fit`` checks the parameters, which
+    them and warns. Any other error, a warning raised as an error (with
+    ``warnings.simplefilter("error")``) included, leaves the estimator as it
+    was before the call. Each call to ``partial_fit`` checks the parameters, which
     ``set_params`` may have changed.
 
     With scikit-learn 1.9 or later, ``set_callbacks`` takes callbacks of
@@ -621,11 +626,12 @@ class SigmoidMLPClassifier(CallbackSupportMixin, ClassifierMixin, BaseEstimator)
             tasks.begin()
             self._run_epochs(X, Y, sample_weight, incremental, tasks, validation)
             tasks.end()
+            if not incremental:
+                # Inside the try: a warning raised as an error undoes the call.
+                self._warn_if_saturated(X)
         except BaseException:
             self._restore(saved)
             raise
-        if not incremental:
-            self._warn_if_saturated(X)
         return self
 
     def _fitted_state(self):
@@ -688,6 +694,8 @@ class SigmoidMLPClassifier(CallbackSupportMixin, ClassifierMixin, BaseEstimator)
         first_pass = not hasattr(self, "coefs_") or (
             not self.warm_start and not incremental
         )
+        if not first_pass:
+            self._check_continuation(X)
         X, Y = self._validate_input(X, y, incremental, reset=first_pass)
         if not first_pass:
             # Continue in the dtype the weights already have.
@@ -709,6 +717,60 @@ class SigmoidMLPClassifier(CallbackSupportMixin, ClassifierMixin, BaseEstimator)
                 self.coefs_ + self.intercepts_, **self._optimizer_params()
             )
         return X, Y, sample_weight
+
+    def _check_continuation(self, X):
+        """Refuse to continue a network that the parameters no longer describe.
+
+        A warm-started ``fit`` or a ``partial_fit`` trains the fitted weights
+        further: a new ``hidden_layer_sizes`` or ``loss``, or float input of
+        the other precision, would otherwise be silently ignored.
+        """
+        changed = []
+        fitted_hidden = [w.shape[1] for w in self.coefs_[:-1]]
+        if self._hidden_sizes() != fitted_hidden:
+            changed.append(
+                f"hidden_layer_sizes={self.hidden_layer_sizes!r} (the fitted "
+                f"network has {tuple(fitted_hidden)})"
+            )
+        if self._trained_loss() != self._loss:
+            changed.append(
+                f"loss={self.loss!r} (the network was fitted with {self._loss!r})"
+            )
+        dtype = getattr(X, "dtype", None)
+        fitted_dtype = self.coefs_[0].dtype
+        if dtype in (np.float32, np.float64) and dtype != fitted_dtype:
+            changed.append(
+                f"X of dtype {np.dtype(dtype).name} (the weights are "
+                f"{fitted_dtype.name}; pass X.astype(np.{fitted_dtype.name}) to "
+                "continue them)"
+            )
+        if changed:
+            call = "partial_fit" if not self.warm_start else "fit with warm_start=True"
+            raise ValueError(
+                f"{call} continues the fitted network, which does not match "
+                f"{'; '.join(changed)}. Set warm_start=False, or start a new "
+                "estimator, to train a new network."
+            )
+
+    def _hidden_sizes(self):
+        """``hidden_layer_sizes`` as a checked list of positive ints."""
+        hidden = np.atleast_1d(self.hidden_layer_sizes).tolist()
+        # bool is an Integral, but True is no layer size.
+        if not all(
+            isinstance(h, Integral) and not isinstance(h, bool) and h > 0
+            for h in hidden
+        ):
+            raise ValueError(
+                f"hidden_layer_sizes must be positive integers, got {hidden}."
+            )
+        return hidden
+
+    def _trained_loss(self):
+        # The one place where the loss parameter becomes the trained loss:
+        # multilabel outputs are sigmoids, so log_loss means cross-entropy.
+        if self._is_multilabel() and self.loss == "log_loss":
+            return "cross_entropy"
+        return self.loss
 
     def _optimizer_params(self):
         return {
@@ -775,12 +837,7 @@ class SigmoidMLPClassifier(CallbackSupportMixin, ClassifierMixin, BaseEstimator)
             if self._is_multilabel():
                 raise ValueError("class_weight is not supported for multilabel y")
             if isinstance(self.class_weight, dict):
-                negative = {k: w for k, w in self.class_weight.items() if w < 0}
-                if negative:
-                    raise ValueError(
-                        f"Negative values in class_weight: {negative}. Class "
-                        "weights must be non-negative."
-                    )
+                _check_class_weight(self.class_weight)
             class_weight = compute_sample_weight(self.class_weight, y)
             if sample_weight is None:
                 sample_weight = class_weight.astype(X.dtype)
@@ -868,26 +925,14 @@ class SigmoidMLPClassifier(CallbackSupportMixin, ClassifierMixin, BaseEstimator)
 
     def _initialize(self, n_features, dtype):
         """Draw the network, and start its optimizer and history afresh."""
-        hidden = np.atleast_1d(self.hidden_layer_sizes).tolist()
-        # bool is an Integral, but True is no layer size.
-        if not all(
-            isinstance(h, Integral) and not isinstance(h, bool) and h > 0
-            for h in hidden
-        ):
-            raise ValueError(
-                f"hidden_layer_sizes must be positive integers, got {hidden}."
-            )
+        hidden = self._hidden_sizes()
         multilabel = self._is_multilabel()
         self.n_outputs_ = (
             len(self.classes_) if multilabel else max(len(self.classes_), 2)
         )
         sizes = [n_features, *hidden, self.n_outputs_]
         self.n_layers_ = len(sizes)
-        # The one place where the loss parameter becomes the trained loss:
-        # multilabel outputs are sigmoids, so log_loss means cross-entropy.
-        self._loss = self.loss
-        if multilabel and self.loss == "log_loss":
-            self._loss = "cross_entropy"
+        self._loss = self._trained_loss()
         self.out_activation_ = _network.LOSSES[self._loss].out_activation
         self.coefs_, self.intercepts_ = _network.init_params(
             sizes, self._random_state, dtype, self.weight_init
@@ -1390,6 +1435,22 @@ def _n_steps(sample_weight, order, batch_size):
     if sample_weight is None:
         return len(starts)
     return int(np.count_nonzero(np.add.reduceat(sample_weight[order], starts) > 0))
+
+
+def _check_class_weight(class_weight):
+    """Refuse class weights that are not finite and non-negative numbers."""
+    weights = np.asarray(list(class_weight.values()))
+    if weights.dtype.kind not in "biuf":
+        raise ValueError(
+            f"class_weight values must be numbers, got {list(class_weight.values())}"
+        )
+    _assert_all_finite(weights, input_name="class_weight")
+    negative = {k: w for k, w in class_weight.items() if w < 0}
+    if negative:
+        raise ValueError(
+            f"Negative values in class_weight: {negative}. Class weights must be "
+            "non-negative."
+        )
 
 
 def _squared_norm(arrays):
