@@ -71,8 +71,17 @@ CASES = {
     assert all(calls), calls
     """,
     "signal handler": """
-    signal.signal(signal.SIGALRM, predict_other)
-    signal.setitimer(signal.ITIMER_REAL, 0.01, 0.01)
+    inside = []
+
+    def handler(*args):
+        # A tick that lands in a slow handler's predict is skipped.
+        if not inside:
+            inside.append(True)
+            predict_other()
+            inside.clear()
+
+    signal.signal(signal.SIGALRM, handler)
+    signal.setitimer(signal.ITIMER_REAL, 0.02, 0.02)
     big_fit()
     during_fit = len(calls)
     big = np.tile(X, (20, 1))
@@ -127,11 +136,14 @@ CASES = {
         time.sleep(0.001)
     thread.join()
     epoch = min(record["seconds"] for record in big.history_)
-    median = sorted(latencies)[len(latencies) // 2]
-    print(f"median predict {median * 1e3:.1f} ms, epoch {epoch * 1e3:.0f} ms")
-    # Bounded by its own work, not by the other's epoch.
+    median, longest = sorted(latencies)[len(latencies) // 2], max(latencies)
+    print(f"predict: median {median * 1e3:.1f} ms, longest {longest * 1e3:.0f} ms;"
+          f" epoch {epoch * 1e3:.0f} ms")
+    # Bounded by its own work, not by the other's epoch: a predict that
+    # waited for an epoch to end would take about the epoch's time.
     assert len(latencies) >= 10, latencies
     assert median < epoch / 10, (median, epoch)
+    assert longest < epoch / 2, (longest, epoch)
     """,
 }
 
