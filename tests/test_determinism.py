@@ -36,6 +36,7 @@ FIT_SCRIPT = textwrap.dedent(
     """
     import sys, warnings
     import numpy as np
+    from threadpoolctl import threadpool_limits
     from skdigitnet import SigmoidMLPClassifier
 
     def problem(dtype):
@@ -45,7 +46,10 @@ FIT_SCRIPT = textwrap.dedent(
 
     if __name__ == "__main__":
         warnings.simplefilter("ignore")
-        clf = SigmoidMLPClassifier(**{params!r}).fit(*problem(sys.argv[1]))
+        # The parent's BLAS thread count, which the environment (such as an
+        # OPENBLAS_NUM_THREADS set by another library) may not give.
+        with threadpool_limits(limits=int(sys.argv[3]), user_api="blas"):
+            clf = SigmoidMLPClassifier(**{params!r}).fit(*problem(sys.argv[1]))
         np.savez(sys.argv[2], *clf.coefs_, *clf.intercepts_)
     """
 ).format(n_rows=N_ROWS, params=PARAMS)
@@ -106,7 +110,9 @@ def test_same_bits_in_another_process(reference, tmp_path):
     script = tmp_path / "fit.py"
     script.write_text(FIT_SCRIPT)
     out = tmp_path / "weights.npz"
-    subprocess.run([sys.executable, str(script), dtype, str(out)], check=True)
+    (threads,) = {n for _, n in blas_info()}
+    command = [sys.executable, str(script), dtype, str(out), str(threads)]
+    subprocess.run(command, check=True)
     with np.load(out) as saved:
         got = [saved[f"arr_{k}"] for k in range(len(want))]
     assert_same_bits(got, want)
