@@ -20,10 +20,11 @@ rate of a large matrix product, timed in the same turns, from which follows
 the arithmetic-only time of an epoch: ``6 * n_samples * n_weights``
 floating-point operations (forward and backward pass) at that rate.
 
-By default each library uses BLAS threads as it chooses (skdigitnet trains
-on one BLAS thread and predicts on BLAS's own count); ``--threads 1``
-puts every contender, and the matrix product, on one thread, which is also
-the fairer choice on a machine busy with other work.
+By default every contender runs on BLAS's own thread count, which the
+report prints; ``--threads 1`` puts every contender, and the matrix
+product, on one thread (threadpoolctl's ``threadpool_limits(1)``, the
+recipe for the same bits on machines with different core counts), which is
+also the fairer choice on a machine busy with other work.
 
 The data are Fashion-MNIST's 60,000 training images scaled to [0, 1], read
 from ``--data`` (default ``/usr/share/datasets/fashion-mnist``), or random
@@ -78,6 +79,7 @@ CONFIGS = [
     ((30,), 10, 3.0),
     ((100,), 10, 3.0),
     ((100,), 100, 3.0),
+    ((500,), 200, 3.0),
 ]
 DTYPES = (np.float64, np.float32)
 BOOK_BATCH_SIZES = (10,)
@@ -158,6 +160,14 @@ def load_average():
         return "unknown"
 
 
+def blas_threads_used():
+    """The thread count of each BLAS library now, e.g. ``"2"`` or ``"1, 2"``."""
+    counts = sorted(
+        {i["num_threads"] for i in threadpool_info() if i["user_api"] == "blas"}
+    )
+    return ", ".join(map(str, counts)) or "unknown"
+
+
 def machine_lines():
     blas = [blas_line(i) for i in threadpool_info()]
     openblas_env = {k: v for k, v in os.environ.items() if k.startswith("OPENBLAS")}
@@ -166,6 +176,7 @@ def machine_lines():
         f"Python {platform.python_version()}, numpy {np.__version__}, "
         f"scikit-learn {sklearn.__version__}, skdigitnet {skdigitnet.__version__}",
         "BLAS: " + ("; ".join(blas) or "none reported by threadpoolctl"),
+        f"BLAS threads used by every contender: {blas_threads_used()}",
         "OPENBLAS_* environment: "
         + (", ".join(f"{k}={v}" for k, v in sorted(openblas_env.items())) or "none"),
     ]
@@ -589,6 +600,7 @@ def main(argv=None):
     start, load_at_start = time.perf_counter(), load_average()
     X64, y, source = load_data(args.data, 6_000 if args.quick else 60_000)
     with threadpool_limits(limits=args.threads, user_api="blas"):
+        print(f"BLAS threads: {blas_threads_used()}", file=sys.stderr)
         if args.monitors:
             print(monitor_report(X64, y, args, source))
             return

@@ -5,10 +5,8 @@ bookkeeping; the mathematics lives in :mod:`skdigitnet._network`. It is the
 only module that imports scikit-learn's private helpers.
 """
 
-import contextlib
 import copy
 import math
-import threading
 import time
 import warnings
 from numbers import Integral, Real
@@ -33,8 +31,8 @@ from sklearn.utils.multiclass import (
     type_of_target,
     unique_labels,
 )
-from sklearn.utils.parallel import _get_threadpool_controller
 from sklearn.utils.validation import (
+    _assert_all_finite,
     _check_sample_weight,
     check_consistent_length,
     check_is_fitted,
@@ -205,7 +203,10 @@ class SigmoidMLPClassifier(CallbackSupportMixin, ClassifierMixin, BaseEstimator)
         Print one line per epoch: the epoch, the training loss and seconds.
 
     warm_start : bool, default=False
-        Whether ``fit`` continues from the weights of the previous call.
+        Whether ``fit`` continues from the weights of the previous call. The
+        network it continues, as the one ``partial_fit`` continues, keeps its
+        ``hidden_layer_sizes``, ``loss`` and dtype: a change of either, or
+        float input of the other precision, raises a ``ValueError``.
 
     momentum : float, default=0.0
         Momentum of the gradient step, in [0, 1]. 0 is the book's plain SGD.
@@ -234,7 +235,7 @@ class SigmoidMLPClassifier(CallbackSupportMixin, ClassifierMixin, BaseEstimator)
 
     class_weight : dict, "balanced" or None, default=None
         Weights of the classes, multiplied into ``sample_weight``; they must
-        be non-negative. ``"balanced"`` uses ``n_samples / (n_classes *
+        be finite and non-negative. ``"balanced"`` uses ``n_samples / (n_classes *
         np.bincount(y))``; ``partial_fit`` refuses it. Not supported with
         multilabel targets.
 
@@ -369,8 +370,9 @@ class SigmoidMLPClassifier(CallbackSupportMixin, ClassifierMixin, BaseEstimator)
 
     An interrupt (Ctrl-C) during the first epoch of a call undoes the call
     and re-raises ``KeyboardInterrupt``; after whole epochs, ``fit`` keeps
-    them and warns. Any other error leaves the estimator as it was before
-    the call. Each call to ``partial_fit`` checks the parameters, which
+    them and warns. Any other error, a warning raised as an error (with
+    ``warnings.simplefilter("error")``) included, leaves the estimator as it
+    was before the call. Each call to ``partial_fit`` checks the parameters, which
     ``set_params`` may have changed.
 
     With scikit-learn 1.9 or later, ``set_callbacks`` takes callbacks of
@@ -626,11 +628,12 @@ class SigmoidMLPClassifier(CallbackSupportMixin, ClassifierMixin, BaseEstimator)
             tasks.begin()
             self._run_epochs(X, Y, sample_weight, incremental, tasks, validation)
             tasks.end()
+            if not incremental:
+                # Inside the try: a warning raised as an error undoes the call.
+                self._warn_if_saturated(X)
         except BaseException:
             self._restore(saved)
             raise
-        if not incremental:
-            self._warn_if_saturated(X)
         return self
 
     def _fitted_state(self):
@@ -693,6 +696,8 @@ class SigmoidMLPClassifier(CallbackSupportMixin, ClassifierMixin, BaseEstimator)
         first_pass = not hasattr(self, "coefs_") or (
             not self.warm_start and not incremental
         )
+        if not first_pass:
+            self._check_continuation(X)
         X, Y = self._validate_input(X, y, incremental, reset=first_pass)
         if not first_pass:
             # Continue in the dtype the weights already have.
@@ -714,6 +719,60 @@ class SigmoidMLPClassifier(CallbackSupportMixin, ClassifierMixin, BaseEstimator)
                 self.coefs_ + self.intercepts_, **self._optimizer_params()
             )
         return X, Y, sample_weight
+
+    def _check_continuation(self, X):
+        """Refuse to continue a network that the parameters no longer describe.
+
+        A warm-started ``fit`` or a ``partial_fit`` trains the fitted weights
+        further: a new ``hidden_layer_sizes`` or ``loss``, or float input of
+        the other precision, would otherwise be silently ignored.
+        """
+        changed = []
+        fitted_hidden = [w.shape[1] for w in self.coefs_[:-1]]
+        if self._hidden_sizes() != fitted_hidden:
+            changed.append(
+                f"hidden_layer_sizes={self.hidden_layer_sizes!r} (the fitted "
+                f"network has {tuple(fitted_hidden)})"
+            )
+        if self._trained_loss() != self._loss:
+            changed.append(
+                f"loss={self.loss!r} (the network was fitted with {self._loss!r})"
+            )
+        dtype = getattr(X, "dtype", None)
+        fitted_dtype = self.coefs_[0].dtype
+        if dtype in (np.float32, np.float64) and dtype != fitted_dtype:
+            changed.append(
+                f"X of dtype {np.dtype(dtype).name} (the weights are "
+                f"{fitted_dtype.name}; pass X.astype(np.{fitted_dtype.name}) to "
+                "continue them)"
+            )
+        if changed:
+            call = "partial_fit" if not self.warm_start else "fit with warm_start=True"
+            raise ValueError(
+                f"{call} continues the fitted network, which does not match "
+                f"{'; '.join(changed)}. Set warm_start=False, or start a new "
+                "estimator, to train a new network."
+            )
+
+    def _hidden_sizes(self):
+        """``hidden_layer_sizes`` as a checked list of positive ints."""
+        hidden = np.atleast_1d(self.hidden_layer_sizes).tolist()
+        # bool is an Integral, but True is no layer size.
+        if not all(
+            isinstance(h, Integral) and not isinstance(h, bool) and h > 0
+            for h in hidden
+        ):
+            raise ValueError(
+                f"hidden_layer_sizes must be positive integers, got {hidden}."
+            )
+        return hidden
+
+    def _trained_loss(self):
+        # The one place where the loss parameter becomes the trained loss:
+        # multilabel outputs are sigmoids, so log_loss means cross-entropy.
+        if self._is_multilabel() and self.loss == "log_loss":
+            return "cross_entropy"
+        return self.loss
 
     def _optimizer_params(self):
         return {
@@ -780,12 +839,7 @@ class SigmoidMLPClassifier(CallbackSupportMixin, ClassifierMixin, BaseEstimator)
             if self._is_multilabel():
                 raise ValueError("class_weight is not supported for multilabel y")
             if isinstance(self.class_weight, dict):
-                negative = {k: w for k, w in self.class_weight.items() if w < 0}
-                if negative:
-                    raise ValueError(
-                        f"Negative values in class_weight: {negative}. Class "
-                        "weights must be non-negative."
-                    )
+                _check_class_weight(self.class_weight)
             class_weight = compute_sample_weight(self.class_weight, y)
             if sample_weight is None:
                 sample_weight = class_weight.astype(X.dtype)
@@ -873,26 +927,14 @@ class SigmoidMLPClassifier(CallbackSupportMixin, ClassifierMixin, BaseEstimator)
 
     def _initialize(self, n_features, dtype):
         """Draw the network, and start its optimizer and history afresh."""
-        hidden = np.atleast_1d(self.hidden_layer_sizes).tolist()
-        # bool is an Integral, but True is no layer size.
-        if not all(
-            isinstance(h, Integral) and not isinstance(h, bool) and h > 0
-            for h in hidden
-        ):
-            raise ValueError(
-                f"hidden_layer_sizes must be positive integers, got {hidden}."
-            )
+        hidden = self._hidden_sizes()
         multilabel = self._is_multilabel()
         self.n_outputs_ = (
             len(self.classes_) if multilabel else max(len(self.classes_), 2)
         )
         sizes = [n_features, *hidden, self.n_outputs_]
         self.n_layers_ = len(sizes)
-        # The one place where the loss parameter becomes the trained loss:
-        # multilabel outputs are sigmoids, so log_loss means cross-entropy.
-        self._loss = self.loss
-        if multilabel and self.loss == "log_loss":
-            self._loss = "cross_entropy"
+        self._loss = self._trained_loss()
         self.out_activation_ = _network.LOSSES[self._loss].out_activation
         self.coefs_, self.intercepts_ = _network.init_params(
             sizes, self._random_state, dtype, self.weight_init
@@ -1034,10 +1076,11 @@ class SigmoidMLPClassifier(CallbackSupportMixin, ClassifierMixin, BaseEstimator)
         try:
             # An overflow or NaN in numpy's operations stops training in the
             # mini-batch where it happens (scipy's BLAS calls return inf
-            # instead, which the check after the epoch finds).
-            with (
-                _blas_threads(limit=1),
-                np.errstate(over="raise", invalid="raise", divide="raise"),
+            # instead, which the check after the epoch finds). Every class is
+            # set, so that none of the user's settings reaches the epoch: an
+            # underflow rounds to its right value, 0, and is no divergence.
+            with np.errstate(
+                over="raise", invalid="raise", divide="raise", under="ignore"
             ):
                 cost_sum = engine.sgd_epoch(*args, sample_weight)
         except FloatingPointError:
@@ -1125,17 +1168,21 @@ class SigmoidMLPClassifier(CallbackSupportMixin, ClassifierMixin, BaseEstimator)
         chunks of rows); returns one norm per layer after the input.
         """
         nabla_b = [np.zeros_like(b) for b in self.intercepts_]
-        with _blas_threads():
-            for start in range(0, X.shape[0], _SPEED_CHUNK):
-                rows = slice(start, start + _SPEED_CHUNK)
-                sw = None if sample_weight is None else sample_weight[rows]
-                _, chunk_nabla_b, _ = _network.backprop(
-                    X[rows], Y[rows], self.coefs_, self.intercepts_, self._loss, sw
-                )
-                for total, nb in zip(nabla_b, chunk_nabla_b):
-                    total += nb
         n = X.shape[0] if sample_weight is None else sample_weight.sum()
-        return [float(np.linalg.norm(nb / n)) for nb in nabla_b]
+        # Finite weights give finite gradients; tiny ones underflow to 0.
+        with np.errstate(all="ignore"):
+            self._sum_nabla_b(nabla_b, X, Y, sample_weight)
+            return [float(np.linalg.norm(nb / n)) for nb in nabla_b]
+
+    def _sum_nabla_b(self, nabla_b, X, Y, sample_weight):
+        for start in range(0, X.shape[0], _SPEED_CHUNK):
+            rows = slice(start, start + _SPEED_CHUNK)
+            sw = None if sample_weight is None else sample_weight[rows]
+            _, chunk_nabla_b, _ = _network.backprop(
+                X[rows], Y[rows], self.coefs_, self.intercepts_, self._loss, sw
+            )
+            for total, nb in zip(nabla_b, chunk_nabla_b):
+                total += nb
 
     def _check_finite(self, loss, coefs, intercepts):
         if math.isfinite(loss) and all(np.isfinite(p).all() for p in coefs):
@@ -1210,7 +1257,7 @@ class SigmoidMLPClassifier(CallbackSupportMixin, ClassifierMixin, BaseEstimator)
         if not largest > _INPUT_SCALE:
             return
         step = -(-X.shape[0] // _SATURATION_ROWS)
-        with _blas_threads(), np.errstate(all="ignore"):
+        with np.errstate(all="ignore"):
             layers = _network.hidden_activations(
                 X[::step], self.coefs_, self.intercepts_
             )
@@ -1245,7 +1292,7 @@ class SigmoidMLPClassifier(CallbackSupportMixin, ClassifierMixin, BaseEstimator)
         out = np.empty((X.shape[0], self.n_outputs_), dtype=self.coefs_[0].dtype)
         # A weighted input too large for the dtype saturates its sigmoid, the
         # right limit; only inf - inf, a NaN, cannot be given a value.
-        with _blas_threads(), np.errstate(all="ignore"):
+        with np.errstate(all="ignore"):
             _buffered.feedforward_into(
                 out, X, self.coefs_, self.intercepts_, self._loss
             )
@@ -1358,8 +1405,7 @@ class SigmoidMLPClassifier(CallbackSupportMixin, ClassifierMixin, BaseEstimator)
                 f"layer must be in [{-n_hidden}, {n_hidden - 1}], got {layer}."
             )
         X = X.astype(self.coefs_[0].dtype, copy=False)
-        with _blas_threads():
-            activations = _network.hidden_activations(X, self.coefs_, self.intercepts_)
+        activations = _network.hidden_activations(X, self.coefs_, self.intercepts_)
         return activations[layer]
 
     def __getstate__(self):
@@ -1396,42 +1442,21 @@ def _n_steps(sample_weight, order, batch_size):
     return int(np.count_nonzero(np.add.reduceat(sample_weight[order], starts) > 0))
 
 
+def _check_class_weight(class_weight):
+    """Refuse class weights that are not finite and non-negative numbers."""
+    weights = np.asarray(list(class_weight.values()))
+    if weights.dtype.kind not in "biuf":
+        raise ValueError(
+            f"class_weight values must be numbers, got {list(class_weight.values())}"
+        )
+    _assert_all_finite(weights, input_name="class_weight")
+    negative = {k: w for k, w in class_weight.items() if w < 0}
+    if negative:
+        raise ValueError(
+            f"Negative values in class_weight: {negative}. Class weights must be "
+            "non-negative."
+        )
+
+
 def _squared_norm(arrays):
     return sum(float(np.vdot(a, a)) for a in arrays)
-
-
-# BLAS's thread count belongs to the whole process. Training changes it for
-# the time of an epoch; this lock keeps our other BLAS work from running
-# meanwhile, on a count it did not choose, and lets one block at a time
-# change it, so that each puts back what it found.
-_blas_lock = threading.Lock()
-
-
-@contextlib.contextmanager
-def _blas_threads(limit=None):
-    """Run the ``with`` block alone among ours, on ``limit`` BLAS threads.
-
-    Training runs its products on one BLAS thread (``limit=1``): its results
-    then do not depend on how many threads BLAS would use, and on a busy
-    machine BLAS threads that spin while they wait made training several
-    times slower. Prediction (``limit=None``) runs on BLAS's own count, as
-    any numpy code would. The limit is threadpoolctl's ``with`` block, which
-    works from any thread while no other holds one; the counts are put
-    back on exit, also after an error or an interrupt.
-    """
-    with _blas_lock:
-        if limit is None:
-            yield
-            return
-        controller = _get_threadpool_controller().select(user_api="blas")
-        found = controller.info()
-        limiter = controller.limit(limits=limit)
-        try:
-            with limiter:
-                yield
-        except KeyboardInterrupt:
-            if controller.info() != found:
-                # The interrupt cut the restore short, which would leave BLAS
-                # on one thread for good: finish it first.
-                limiter.__exit__(None, None, None)
-            raise

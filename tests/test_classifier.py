@@ -240,9 +240,12 @@ def test_float32_input_is_kept_float32():
     assert proba32.dtype == np.float32
     assert clf32.predict_proba(X_multi).dtype == np.float32
     assert_allclose(proba32, clf64.predict_proba(X_multi), atol=1e-3)
-    # Later partial_fit calls stay in the dtype of the weights.
-    clf32.partial_fit(X_multi, y_multi)
+    # Later partial_fit calls continue in the dtype of the weights, and
+    # refuse float input of the other precision.
+    clf32.partial_fit(X_multi.astype(np.float32), y_multi)
     assert clf32.coefs_[0].dtype == np.float32
+    with pytest.raises(ValueError, match="X of dtype float64"):
+        clf32.partial_fit(X_multi, y_multi)
 
 
 @pytest.mark.parametrize("container", [sp.csr_matrix, sp.csr_array, sp.csc_matrix])
