@@ -22,9 +22,10 @@ Run from the repository root::
     python benchmarks/book_chapter1.py path/to/mnist-t10k --saturation
 
 ``--saturation`` adds, before training and after each epoch, what differs
-between hidden layers of different sizes: the standard deviation of the
-hidden neurons' weighted inputs z on the test images, and the share of
-hidden activations that are saturated (below 0.02 or above 0.98).
+between hidden layers of different sizes: for the hidden and the output
+layer, the standard deviation of the neurons' weighted inputs z on the test
+images, and the share of their activations that are saturated (below 0.02
+or above 0.98).
 """
 
 import argparse
@@ -119,12 +120,16 @@ def baselines(X_train, y_train, X_test, y_test):
     print(f"SVC, defaults: {svc.score(X_test, y_test):.2%}")
 
 
-def saturation(coef, intercept, X):
-    """Spread of the hidden weighted inputs and share of saturated activations."""
-    z = X @ coef + intercept
-    a = 1.0 / (1.0 + np.exp(-z))
-    saturated = np.mean((a < 0.02) | (a > 0.98))
-    return f"hidden z std {z.std():.2f}, saturated {saturated:.1%}"
+def saturation(coefs, intercepts, X):
+    """Spread of each layer's weighted inputs and share of saturated outputs."""
+    parts = []
+    a = X
+    for name, w, b in zip(("hidden", "output"), coefs, intercepts):
+        z = a @ w + b
+        a = 1.0 / (1.0 + np.exp(-z))
+        saturated = np.mean((a < 0.02) | (a > 0.98))
+        parts.append(f"{name} z std {z.std():.2f}, saturated {saturated:.1%}")
+    return "; ".join(parts)
 
 
 def main(argv=None):
@@ -150,14 +155,14 @@ def main(argv=None):
         f"{source} files in {args.data}, random_state={args.random_state}"
     )
     if args.saturation:
-        # The first layer as fit draws it (the book's order: biases, weights).
+        # The weights as fit draws them: biases, then weights, layer by layer.
         rng = np.random.RandomState(args.random_state)
-        b = rng.standard_normal(args.hidden)
-        rng.standard_normal(len(classes))  # the output layer's biases
-        w = rng.standard_normal((args.hidden, X_train.shape[1]))
+        sizes = [X_train.shape[1], args.hidden, len(classes)]
+        biases = [rng.standard_normal(n) for n in sizes[1:]]
+        coefs = [rng.standard_normal((m, n)).T for n, m in zip(sizes, sizes[1:])]
         if args.weight_init == "scaled":
-            w /= np.sqrt(X_train.shape[1])
-        print(f"Before training: {saturation(w.T, b, X_test)}")
+            coefs = [w / np.sqrt(w.shape[0]) for w in coefs]
+        print(f"Before training: {saturation(coefs, biases, X_test)}")
     train_seconds = 0.0
     start = time.perf_counter()
     for j in range(args.epochs):
@@ -167,7 +172,7 @@ def main(argv=None):
         correct = int(np.sum(net.predict(X_test) == y_test))
         line = f"Epoch {j + 1}: {correct} / {n_test}"
         if args.saturation:
-            line += f" ({saturation(net.coefs_[0], net.intercepts_[0], X_test)})"
+            line += f" ({saturation(net.coefs_, net.intercepts_, X_test)})"
         print(line, flush=True)
     total = time.perf_counter() - start
     print(
