@@ -156,9 +156,9 @@ class SigmoidMLPClassifier(CallbackSupportMixin, ClassifierMixin, BaseEstimator)
 
     Layers of sigmoid neurons with one output neuron per class, trained by
     mini-batch stochastic gradient descent and backpropagation on the
-    quadratic cost ``C = 1/2n sum_x ||y(x) - a||^2``, from weights and biases
-    drawn from N(0, 1). The defaults are the settings of the book's chapter 1
-    (30 hidden neurons, 30 epochs, mini-batches of 10, ``eta = 3.0``);
+    quadratic cost :math:`C = 1/(2n) ∑_x ‖y(x) - a‖^2`, from weights and
+    biases drawn from N(0, 1). The defaults are the settings of the book's
+    chapter 1 (30 hidden neurons, 30 epochs, mini-batches of 10, ``eta = 3.0``);
     chapter 3's cross-entropy, softmax, L2 regularisation and scaled
     initialisation, and scikit-learn's momentum, learning-rate schedules and
     early stopping are parameters.
