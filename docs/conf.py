@@ -109,6 +109,9 @@ def setup(app):
 
 
 autodoc_typehints = "none"
+# The page's table of contents names methods as "fit()", not with the class
+# name in front, which the right column would cut.
+toc_object_entries_show_parents = "hide"
 numpydoc_show_class_members = False
 numpydoc_class_members_toctree = False
 numpydoc_xref_param_type = True
