@@ -3,8 +3,9 @@
 As in the book: 30 epochs of mini-batch SGD with mini-batches of 10 and
 learning rate eta = 3.0 on the 60,000 training images (pixels / 255), and
 after each epoch the line ``Epoch j: k / n``, k of the n test images
-classified correctly. The book reaches about 95% on MNIST. At the end come
-the final accuracy and the time taken.
+classified correctly (epochs counted from 1, as ``history_`` and the command
+line count them; the book's ``network.py`` counts from 0). The book reaches
+about 95% on MNIST. At the end come the final accuracy and the time taken.
 
 The images are read from a folder of MNIST-layout IDX files (gzipped or
 not): MNIST itself, or Fashion-MNIST, which is the default where installed
@@ -18,6 +19,13 @@ Run from the repository root::
     python benchmarks/book_chapter1.py                      # Fashion-MNIST
     python benchmarks/book_chapter1.py path/to/mnist --epochs 10
     python benchmarks/book_chapter1.py path/to/mnist-t10k --hidden 100
+    python benchmarks/book_chapter1.py path/to/mnist-t10k --saturation
+
+``--saturation`` adds, before training and after each epoch, what differs
+between hidden layers of different sizes: for the hidden and the output
+layer, the standard deviation of the neurons' weighted inputs z on the test
+images, and the share of their activations that are saturated (below 0.02
+or above 0.98).
 """
 
 import argparse
@@ -69,6 +77,12 @@ def parse_args(argv=None):
         help="also the book's baselines: guessing from the average darkness "
         "of each digit, and scikit-learn's SVC with its defaults",
     )
+    parser.add_argument(
+        "--saturation",
+        action="store_true",
+        help="also the spread of the hidden weighted inputs and the share of "
+        "saturated hidden activations, before training and after each epoch",
+    )
     return parser.parse_args(argv)
 
 
@@ -106,6 +120,18 @@ def baselines(X_train, y_train, X_test, y_test):
     print(f"SVC, defaults: {svc.score(X_test, y_test):.2%}")
 
 
+def saturation(coefs, intercepts, X):
+    """Spread of each layer's weighted inputs and share of saturated outputs."""
+    parts = []
+    a = X
+    for name, w, b in zip(("hidden", "output"), coefs, intercepts):
+        z = a @ w + b
+        a = 1.0 / (1.0 + np.exp(-z))
+        saturated = np.mean((a < 0.02) | (a > 0.98))
+        parts.append(f"{name} z std {z.std():.2f}, saturated {saturated:.1%}")
+    return "; ".join(parts)
+
+
 def main(argv=None):
     args = parse_args(argv)
     try:
@@ -128,6 +154,15 @@ def main(argv=None):
         f"{len(y_train):,} training and {n_test:,} test images from the "
         f"{source} files in {args.data}, random_state={args.random_state}"
     )
+    if args.saturation:
+        # The weights as fit draws them: biases, then weights, layer by layer.
+        rng = np.random.RandomState(args.random_state)
+        sizes = [X_train.shape[1], args.hidden, len(classes)]
+        biases = [rng.standard_normal(n) for n in sizes[1:]]
+        coefs = [rng.standard_normal((m, n)).T for n, m in zip(sizes, sizes[1:])]
+        if args.weight_init == "scaled":
+            coefs = [w / np.sqrt(w.shape[0]) for w in coefs]
+        print(f"Before training: {saturation(coefs, biases, X_test)}")
     train_seconds = 0.0
     start = time.perf_counter()
     for j in range(args.epochs):
@@ -135,7 +170,10 @@ def main(argv=None):
         net.partial_fit(X_train, y_train, classes=classes)
         train_seconds += time.perf_counter() - epoch_start
         correct = int(np.sum(net.predict(X_test) == y_test))
-        print(f"Epoch {j}: {correct} / {n_test}", flush=True)
+        line = f"Epoch {j + 1}: {correct} / {n_test}"
+        if args.saturation:
+            line += f" ({saturation(net.coefs_, net.intercepts_, X_test)})"
+        print(line, flush=True)
     total = time.perf_counter() - start
     print(
         f"Final accuracy: {correct} / {n_test} = {correct / n_test:.2%}; "

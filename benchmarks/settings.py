@@ -29,7 +29,7 @@ from sklearn.pipeline import make_pipeline
 from sklearn.preprocessing import FunctionTransformer, MinMaxScaler, StandardScaler
 
 import skdigitnet
-from skdigitnet import SigmoidMLPClassifier
+from skdigitnet import SaturationWarning, SigmoidMLPClassifier
 
 SCALERS = {
     "MinMaxScaler": MinMaxScaler,
@@ -137,6 +137,9 @@ def main():
         )
         with warnings.catch_warnings():
             warnings.simplefilter("ignore", ConvergenceWarning)
+            # The saturated rows are the point of the scaling table, whose
+            # last column measures the saturation.
+            warnings.simplefilter("ignore", SaturationWarning)
             result = cross_validate(
                 pipe, X.astype(dtype), y, cv=5, n_jobs=2, return_estimator=True
             )

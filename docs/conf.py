@@ -30,6 +30,9 @@ extensions = [
 templates_path = ["_templates"]
 exclude_patterns = ["_build", "Thumbs.db", ".DS_Store"]
 default_role = "literal"
+# Text is printed as typed: "--eta" stays two hyphens and quotes stay
+# straight, so that whatever a reader copies from a page can be pasted.
+smartquotes = False
 
 # -- API pages ---------------------------------------------------------------
 # The API reference is generated from each public module's ``__all__``, so
@@ -106,6 +109,9 @@ def setup(app):
 
 
 autodoc_typehints = "none"
+# The page's table of contents names methods as "fit()", not with the class
+# name in front, which the right column would cut.
+toc_object_entries_show_parents = "hide"
 numpydoc_show_class_members = False
 numpydoc_class_members_toctree = False
 numpydoc_xref_param_type = True
@@ -191,10 +197,28 @@ sphinx_gallery_conf = {
 # -- HTML --------------------------------------------------------------------
 html_theme = "pydata_sphinx_theme"
 html_title = f"skdigitnet {release}"
-html_static_path = []
+html_static_path = ["_static"]
+# Wide equations and tables scroll inside the text column.
+html_css_files = ["skdigitnet.css"]
 html_theme_options = {
     "navigation_with_keys": False,
     "show_toc_level": 2,
     "secondary_sidebar_items": ["page-toc", "sourcelink"],
 }
-html_sidebars = {"index": [], "quick_start": []}
+# The left column lists a page's subpages; pages without any leave it out
+# (their sections are in the right column), which widens the text.
+html_sidebars = {
+    page: []
+    for page in (
+        "index",
+        "quick_start",
+        "user_guide",
+        "choosing_settings",
+        "comparison",
+        "deploying",
+        "cli",
+        "implementation",
+        "changelog",
+        "auto_examples/plot_*",
+    )
+}

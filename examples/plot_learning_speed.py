@@ -33,8 +33,6 @@ clf = SigmoidMLPClassifier(
     weight_init="scaled",
     learning_rate_init=0.1,
     max_iter=n_epochs,
-    tol=0.0,
-    n_iter_no_change=n_epochs,
     random_state=0,
     monitor=["learning_speed", "training_accuracy"],
 )

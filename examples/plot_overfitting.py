@@ -17,8 +17,8 @@ after each epoch.
 # Training on 1,000 digits for 400 epochs
 # ---------------------------------------
 # The book's settings: sigmoid neurons, weights from N(0, 1), cross-entropy,
-# η = 0.5, mini-batches of 10. ``tol=0.0`` with ``n_iter_no_change=400``
-# runs every epoch, as the book does.
+# η = 0.5, mini-batches of 10. The default ``tol=None`` runs every epoch,
+# as the book does.
 import matplotlib.pyplot as plt
 import numpy as np
 from sklearn.datasets import load_digits
@@ -35,8 +35,6 @@ clf = SigmoidMLPClassifier(
     loss="cross_entropy",
     learning_rate_init=0.5,
     max_iter=n_epochs,
-    tol=0.0,
-    n_iter_no_change=n_epochs,
     random_state=0,
     monitor=[
         "training_cost",

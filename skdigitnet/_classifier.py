@@ -101,6 +101,43 @@ _SATURATED_NEURONS = 0.75
 _SATURATION_ROWS = 2000
 
 
+# X_val's values spanning this many times more, or less, than X's are taken
+# for data that skipped a Pipeline's scaling (raw pixels: 255 times).
+_VAL_SPAN_RATIO = 8.0
+
+
+def _value_span(X):
+    """Largest minus smallest value of a dense or sparse ``X`` (0 if empty)."""
+    values = X.data if sp.issparse(X) else X
+    if values.size == 0:
+        return 0.0
+    high, low = float(np.max(values)), float(np.min(values))
+    if sp.issparse(X) and X.nnz < X.shape[0] * X.shape[1]:
+        high, low = max(high, 0.0), min(low, 0.0)
+    return high - low
+
+
+def _warn_if_val_range_differs(X, validation):
+    """Warn when ``X_val`` spans a clearly other range than ``X``.
+
+    The usual cause is a Pipeline that hands ``X_val`` to the classifier
+    without the transforms ``X`` went through.
+    """
+    if validation is None:
+        return
+    span, span_val = _value_span(X), _value_span(validation[0])
+    if not (span > 0 and span_val > 0):
+        return
+    if max(span / span_val, span_val / span) > _VAL_SPAN_RATIO:
+        warnings.warn(
+            f"X_val's values span {span_val:.3g} and X's {span:.3g}: X_val "
+            "looks untransformed. In a Pipeline, make it pass through the "
+            "earlier steps with Pipeline(..., transform_input=['X_val']).",
+            UserWarning,
+            stacklevel=2,
+        )
+
+
 class SaturationWarning(UserWarning):
     """Warning that most hidden neurons are saturated on the training data.
 
@@ -117,9 +154,9 @@ class SigmoidMLPClassifier(CallbackSupportMixin, ClassifierMixin, BaseEstimator)
 
     Layers of sigmoid neurons with one output neuron per class, trained by
     mini-batch stochastic gradient descent and backpropagation on the
-    quadratic cost ``C = 1/2n sum_x ||y(x) - a||^2``, from weights and biases
-    drawn from N(0, 1). The defaults are the settings of the book's chapter 1
-    (30 hidden neurons, 30 epochs, mini-batches of 10, ``eta = 3.0``);
+    quadratic cost :math:`C = 1/(2n) ∑_x ‖y(x) - a‖^2`, from weights and
+    biases drawn from N(0, 1). The defaults are the settings of the book's
+    chapter 1 (30 hidden neurons, 30 epochs, mini-batches of 10, ``eta = 3.0``);
     chapter 3's cross-entropy, softmax, L2 regularisation and scaled
     initialisation, and scikit-learn's momentum, learning-rate schedules and
     early stopping are parameters.
@@ -247,8 +284,9 @@ class SigmoidMLPClassifier(CallbackSupportMixin, ClassifierMixin, BaseEstimator)
         ``"training_accuracy"``, ``"evaluation_cost"`` and
         ``"evaluation_accuracy"``; the evaluation data is ``X_val, y_val``
         given to ``fit``, else, with ``early_stopping``, the held-out
-        fraction. ``"learning_speed"`` is chapter 5's speed of learning of
-        each layer. See ``history_``.
+        fraction, and the two evaluation monitors are recorded whenever
+        there is evaluation data, named or not. ``"learning_speed"`` is
+        chapter 5's speed of learning of each layer. See ``history_``.
 
     Attributes
     ----------
@@ -314,7 +352,9 @@ class SigmoidMLPClassifier(CallbackSupportMixin, ClassifierMixin, BaseEstimator)
         ``pandas.DataFrame(clf.history_)`` is a table of the epochs):
         ``"epoch"`` (counted from 1), ``"loss"`` (``loss_``),
         ``"learning_rate"`` (the ``eta`` the epoch used), ``"seconds"`` (its
-        duration, monitors included), and each name in ``monitor``:
+        duration, monitors included), each name in ``monitor``, and
+        ``"evaluation_cost"`` and ``"evaluation_accuracy"`` whenever there is
+        evaluation data (``X_val``, or early stopping's held-out fraction):
 
         - ``"training_cost"``, ``"evaluation_cost"``: the mean cost of the
           training or evaluation data under the epoch's final weights, plus
@@ -511,11 +551,13 @@ class SigmoidMLPClassifier(CallbackSupportMixin, ClassifierMixin, BaseEstimator)
                 default=None
             A validation set of your own, the book's ``evaluation_data``:
             early stopping and the evaluation monitors use it instead of
-            holding out ``validation_fraction`` of ``X``. Requires ``y_val``,
-            and ``early_stopping=True`` or an evaluation monitor in
-            ``monitor``. In a :class:`~sklearn.pipeline.Pipeline`, ``X_val``
-            is transformed as ``X`` with ``Pipeline(...,
-            transform_input=["X_val"])``.
+            holding out ``validation_fraction`` of ``X``; ``history_``
+            records its ``"evaluation_cost"`` and ``"evaluation_accuracy"``
+            after each epoch. Requires ``y_val``. In a
+            :class:`~sklearn.pipeline.Pipeline`, ``X_val`` is transformed as
+            ``X`` with ``Pipeline(..., transform_input=["X_val"])``; a
+            ``UserWarning`` says when its values span a range clearly unlike
+            ``X``'s, as untransformed data does.
 
         y_val : array-like of shape (n_val,) or (n_val, n_labels), \
                 default=None
@@ -580,8 +622,9 @@ class SigmoidMLPClassifier(CallbackSupportMixin, ClassifierMixin, BaseEstimator)
 
         X_val : {array-like, sparse matrix} of shape (n_val, n_features), \
                 default=None
-            The evaluation data of an evaluation monitor (see ``monitor``),
-            which then requires it.
+            The evaluation data, whose ``"evaluation_cost"`` and
+            ``"evaluation_accuracy"`` ``history_`` records; an evaluation
+            monitor in ``monitor`` requires it.
 
         y_val : array-like of shape (n_val,) or (n_val, n_labels), \
                 default=None
@@ -625,6 +668,7 @@ class SigmoidMLPClassifier(CallbackSupportMixin, ClassifierMixin, BaseEstimator)
                 X, y, sample_weight, incremental, classes
             )
             validation = self._check_validation(*validation, X.dtype)
+            _warn_if_val_range_differs(X, validation)
             tasks.begin()
             self._run_epochs(X, Y, sample_weight, incremental, tasks, validation)
             tasks.end()
@@ -880,13 +924,6 @@ class SigmoidMLPClassifier(CallbackSupportMixin, ClassifierMixin, BaseEstimator)
             raise ValueError("X_val is provided, but y_val was not provided.")
         if X_val is None:
             raise ValueError("y_val is provided, but X_val was not provided.")
-        if not (self.early_stopping or evaluation):
-            raise ValueError(
-                "X_val and y_val are passed to fit while at the same time "
-                "early_stopping is False and monitor asks for no evaluation "
-                "monitor, so nothing would use them. Set early_stopping=True, or "
-                "monitor=['evaluation_cost', 'evaluation_accuracy']."
-            )
         try:
             X_val = validate_data(
                 self, X_val, accept_sparse=["csr", "csc"], dtype=dtype, reset=False
@@ -1130,9 +1167,11 @@ class SigmoidMLPClassifier(CallbackSupportMixin, ClassifierMixin, BaseEstimator)
             penalty = 0.5 * self.alpha * _squared_norm(self.coefs_) / batch_size
         record = {}
         for data, name in ((training, "training"), (validation, "evaluation")):
-            wanted = {f"{name}_cost", f"{name}_accuracy"} & monitors
-            # A validation set is there only for early stopping or a monitor.
-            if data is None or not (wanted or name == "evaluation"):
+            wanted = {f"{name}_cost", f"{name}_accuracy"}
+            # Evaluation data, given or held out, is always scored and kept.
+            if name == "training":
+                wanted &= monitors
+            if data is None or not wanted:
                 continue
             # One pass serves early stopping and the evaluation monitors.
             accuracy, cost = self._evaluate(*data)

@@ -250,6 +250,8 @@ class EpochCounter:
 COUNTER = EpochCounter()
 
 
+# As in test_common.py: the checks' data saturates the network, rightly.
+@pytest.mark.filterwarnings("ignore::skdigitnet.SaturationWarning")
 @parametrize_with_checks(
     [] if callback is None else [SigmoidMLPClassifier().set_callbacks(COUNTER)],
     expected_failed_checks=lambda est: EXPECTED_FAILED_CHECKS,

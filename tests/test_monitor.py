@@ -9,6 +9,7 @@ import warnings
 
 import numpy as np
 import pytest
+import scipy.sparse as sp
 import sklearn
 from numpy.testing import assert_allclose, assert_array_equal
 from sklearn.datasets import load_digits
@@ -122,13 +123,42 @@ def test_bad_validation_sets_raise(data, pair, match):
     assert not hasattr(clf, "coefs_")
 
 
-def test_validation_set_that_nothing_uses_raises(data):
+def test_validation_set_given_is_recorded_without_monitors(data):
+    # A validation set handed over is used: its cost and accuracy each epoch,
+    # equal to a recomputation from the weights, with no monitor named.
     X, y, X_val, y_val = data
-    with pytest.raises(ValueError, match="X_val and y_val are passed to fit while"):
-        SigmoidMLPClassifier(max_iter=1).fit(X, y, X_val=X_val, y_val=y_val)
-    clf = SigmoidMLPClassifier(monitor=["training_accuracy"], max_iter=1)
-    with pytest.raises(ValueError, match="early_stopping is False and monitor"):
+    clf = SigmoidMLPClassifier(max_iter=3, random_state=0)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
         clf.fit(X, y, X_val=X_val, y_val=y_val)
+    assert [sorted(row) for row in clf.history_] == [
+        [
+            "epoch",
+            "evaluation_accuracy",
+            "evaluation_cost",
+            "learning_rate",
+            "loss",
+            "seconds",
+        ]
+    ] * 3
+    accuracy, cost = by_hand(clf, X_val, y_val)
+    assert clf.history_[-1]["evaluation_accuracy"] == pytest.approx(accuracy)
+    assert clf.history_[-1]["evaluation_cost"] == pytest.approx(cost, rel=1e-12)
+    # The same weights as without it: a validation set never trains.
+    plain = SigmoidMLPClassifier(max_iter=3, random_state=0).fit(X, y)
+    assert_array_equal(clf.coefs_[0], plain.coefs_[0])
+    # partial_fit records it too.
+    clf.partial_fit(X, y, X_val=X_val, y_val=y_val)
+    assert "evaluation_accuracy" in clf.history_[-1]
+
+
+def test_validation_set_with_other_monitors_is_recorded(data):
+    X, y, X_val, y_val = data
+    clf = SigmoidMLPClassifier(monitor=["training_accuracy"], max_iter=1)
+    clf.fit(X, y, X_val=X_val, y_val=y_val)
+    assert {"training_accuracy", "evaluation_accuracy", "evaluation_cost"} <= set(
+        clf.history_[0]
+    )
 
 
 @pytest.mark.parametrize("name", ["evaluation_cost", "evaluation_accuracy"])
@@ -172,6 +202,61 @@ def test_validation_set_routed_through_a_pipeline(data):
     assert fitted.history_[-1]["evaluation_accuracy"] == pytest.approx(
         pipe.score(X_val, y_val)
     )
+
+
+def test_validation_set_in_grid_search_without_monitors(data):
+    # Inside GridSearchCV every candidate records X_val's cost and accuracy;
+    # no fit fails for want of a monitor.
+    X, y, X_val, y_val = data
+    clf = SigmoidMLPClassifier(max_iter=2, random_state=0)
+    with sklearn.config_context(enable_metadata_routing=True):
+        clf.set_fit_request(X_val=True, y_val=True)
+        search = GridSearchCV(
+            clf, {"hidden_layer_sizes": [(5,), (10,)]}, cv=2, error_score="raise"
+        )
+        search.fit(X, y, X_val=X_val, y_val=y_val)
+    best = search.best_estimator_
+    assert best.history_[-1]["evaluation_accuracy"] == pytest.approx(
+        best.score(X_val, y_val)
+    )
+
+
+def test_unscaled_validation_set_in_a_pipeline_warns_once(data):
+    # Without transform_input, X_val reaches the classifier as raw pixels
+    # while X was scaled to [0, 1]: one warning, which names the fix.
+    X, y, X_val, y_val = data
+    X, X_val = X * 16, X_val * 16
+    clf = SigmoidMLPClassifier(max_iter=2, random_state=0)
+    with sklearn.config_context(enable_metadata_routing=True):
+        clf.set_fit_request(X_val=True, y_val=True)
+        pipe = Pipeline([("scale", MinMaxScaler()), ("clf", clf)])
+        with warnings.catch_warnings(record=True) as caught:
+            warnings.simplefilter("always")
+            pipe.fit(X, y, X_val=X_val, y_val=y_val)
+    messages = [str(w.message) for w in caught]
+    assert len(messages) == 1, messages
+    assert "transform_input" in messages[0]
+    assert caught[0].category is UserWarning
+    # Routed through the scaler, the same data gives no warning.
+    with sklearn.config_context(enable_metadata_routing=True):
+        pipe = Pipeline(
+            [("scale", MinMaxScaler()), ("clf", clf)], transform_input=["X_val"]
+        )
+        with warnings.catch_warnings():
+            warnings.simplefilter("error")
+            pipe.fit(X, y, X_val=X_val, y_val=y_val)
+
+
+@pytest.mark.parametrize("scale", [16.0, 1 / 16])
+def test_validation_set_on_another_scale_warns(data, scale):
+    X, y, X_val, y_val = data
+    clf = SigmoidMLPClassifier(max_iter=1, random_state=0)
+    with pytest.warns(UserWarning, match="X_val looks untransformed"):
+        clf.fit(X, y, X_val=X_val * scale, y_val=y_val)
+    # A sparse X_val on X's scale does not warn.
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        clf.fit(X, y, X_val=sp.csr_matrix(X_val), y_val=y_val)
 
 
 def test_validation_set_routed_through_grid_search(data):
