@@ -23,7 +23,7 @@ PAGES = [ROOT / "README.md", *sorted(DOCS.glob("*.rst"))]
 PERCENT = re.compile(r"\d+(?:\.\d+)?\s?%")
 TIMING = re.compile(r"\d+(?:\.\d+)?\s?s per epoch|\d+(?:\.\d+)? seconds")
 COMMAND = re.compile(r"python3? benchmarks/\w+\.py")
-MACHINE = re.compile(r"measured\s+on\b")
+MACHINE = re.compile(r"measured\s+on\b", re.IGNORECASE)
 
 
 def sections(path):
