@@ -1031,8 +1031,9 @@ class SigmoidMLPClassifier(CallbackSupportMixin, ClassifierMixin, BaseEstimator)
         args = (X, Y, order, batch_size, coefs, intercepts, optimizer, self._loss)
         try:
             # An overflow or NaN in numpy's operations stops training in the
-            # mini-batch where it happens (scipy's BLAS calls return inf
-            # instead, which the check after the epoch finds).
+            # mini-batch where it happens. BLAS products report none: the
+            # epoch checks each weighted input (finite_weighted_input), and
+            # the check after the epoch finds non-finite weights or loss.
             with (
                 _blas_threads(limit=1),
                 np.errstate(over="raise", invalid="raise", divide="raise"),
