@@ -984,12 +984,19 @@ class SigmoidMLPClassifier(CallbackSupportMixin, ClassifierMixin, BaseEstimator)
         return X, Y, sample_weight, (X_val, Y_val, sw_val)
 
     def _check_validation_size(self, n_samples, stratify):
-        # train_test_split's own errors speak of test sets, but for a class
-        # too small to stratify, which it names.
+        # train_test_split's own errors speak of test sets, and only newer
+        # scikit-learn names a class too small to stratify: ours do both.
         n_val = math.ceil(self.validation_fraction * n_samples)
-        counts = [] if stratify is None else np.unique(stratify, return_counts=True)[1]
+        classes, counts = [], []
+        if stratify is not None:
+            classes, counts = np.unique(stratify, return_counts=True)
         if len(counts) and counts.min() < 2:
-            return
+            raise ValueError(
+                "The least populated classes in y have only 1 member, which is "
+                "too few to stratify the validation set of early_stopping: each "
+                "class needs at least 2. Classes with too few members are: "
+                f"{classes[counts < 2].tolist()}"
+            )
         n_classes = len(counts)
         needed = max(2, n_classes)
         if n_val < needed:
