@@ -1148,10 +1148,10 @@ class SigmoidMLPClassifier(CallbackSupportMixin, ClassifierMixin, BaseEstimator)
             if all(np.isfinite(b).all() for b in intercepts):
                 return
         raise ValueError(
-            f"Training diverged in epoch {len(self.loss_curve_) + 1}: the weights "
-            "or the loss became non-finite. Lower learning_rate_init (now "
-            f"{self.learning_rate_init}) or scale the inputs, for example to "
-            "[0, 1] with sklearn.preprocessing.MinMaxScaler."
+            f"Training diverged in epoch {len(self.loss_curve_) + 1}: the weights, "
+            "a layer's weighted input or the loss became non-finite. Lower "
+            f"learning_rate_init (now {self.learning_rate_init}) or scale the "
+            "inputs, for example to [0, 1] with sklearn.preprocessing.MinMaxScaler."
         )
 
     def _score_validation(self, score, cost):

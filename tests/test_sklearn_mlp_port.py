@@ -198,16 +198,17 @@ def test_partial_fit_errors():
 
 def test_nonfinite_params():
     # Ports test_nonfinite_params (a regressor test) to the classifier.
-    # Difference: inputs near the float maximum saturate every sigmoid, whose
-    # gradient is then 0: the weights stay finite, where MLPRegressor's
-    # identity output diverges, and fit says so with a SaturationWarning
-    # rather than MLPRegressor's ValueError.
+    # Difference: inputs near the float maximum make the weighted inputs
+    # overflow, which the sigmoid would saturate with finite weights, where
+    # MLPRegressor's identity output makes the weights non-finite: both are
+    # refused with a ValueError that says to preprocess the inputs.
     rng = np.random.RandomState(0)
     X = np.finfo(np.float64).max * rng.uniform(size=(10, 2))
     y = np.arange(10) % 2
-    with pytest.warns(SaturationWarning, match="100% of the hidden neurons"):
-        clf = SigmoidMLPClassifier().fit(X, y)
-    assert all(np.isfinite(c).all() for c in clf.coefs_)
+    clf = SigmoidMLPClassifier()
+    with pytest.raises(ValueError, match="Training diverged.*scale the inputs"):
+        clf.fit(X, y)
+    assert not hasattr(clf, "coefs_")
 
 
 def test_predict_proba_binary():
