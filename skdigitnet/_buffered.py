@@ -32,7 +32,7 @@ does: prediction on a chunk of rows gives bit for bit what
 import numpy as np
 from scipy.linalg import get_blas_funcs
 
-from ._network import LOSSES, sigmoid
+from ._network import LOSSES, finite_weighted_input, sigmoid
 
 # Rows gathered at a time (a whole number of mini-batches): few enough to
 # stay in cache, enough to make the gather's and the cost's per-call overhead
@@ -194,10 +194,11 @@ class _Steps:
         for l in range(n_layers - 1):  # noqa: E741 (the book's l)
             # In place in the contiguous zs[l], where the sigmoid is faster
             # than into the strided hidden[l + 1].
-            z = sigmoid(net.forward(l, inputs[l], zs[l]), out=zs[l])
-            np.copyto(hidden[l + 1], z)
+            z = finite_weighted_input(net.forward(l, inputs[l], zs[l]))
+            np.copyto(hidden[l + 1], sigmoid(z, out=zs[l]))
         functions = LOSSES[loss]
-        functions.activation(net.forward(n_layers - 1, inputs[-1], zs[-1]), out=out)
+        z = finite_weighted_input(net.forward(n_layers - 1, inputs[-1], zs[-1]))
+        functions.activation(z, out=out)
 
         delta = functions.delta(out, y, out=deltas[-1])  # (BP1)
         if sample_weight is not None:

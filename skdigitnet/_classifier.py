@@ -1065,12 +1065,19 @@ class SigmoidMLPClassifier(CallbackSupportMixin, ClassifierMixin, BaseEstimator)
         return X, Y, sample_weight, (X_val, Y_val, sw_val)
 
     def _check_validation_size(self, n_samples, stratify):
-        # train_test_split's own errors speak of test sets, but for a class
-        # too small to stratify, which it names.
+        # train_test_split's own errors speak of test sets, and only newer
+        # scikit-learn names a class too small to stratify: ours do both.
         n_val = math.ceil(self.validation_fraction * n_samples)
-        counts = [] if stratify is None else np.unique(stratify, return_counts=True)[1]
+        classes, counts = [], []
+        if stratify is not None:
+            classes, counts = np.unique(stratify, return_counts=True)
         if len(counts) and counts.min() < 2:
-            return
+            raise ValueError(
+                "The least populated classes in y have only 1 member, which is "
+                "too few to stratify the validation set of early_stopping: each "
+                "class needs at least 2. Classes with too few members are: "
+                f"{classes[counts < 2].tolist()}"
+            )
         n_classes = len(counts)
         needed = max(2, n_classes)
         if n_val < needed:
@@ -1112,10 +1119,12 @@ class SigmoidMLPClassifier(CallbackSupportMixin, ClassifierMixin, BaseEstimator)
         args = (X, Y, order, batch_size, coefs, intercepts, optimizer, self._loss)
         try:
             # An overflow or NaN in numpy's operations stops training in the
-            # mini-batch where it happens (scipy's BLAS calls return inf
-            # instead, which the check after the epoch finds). Every class is
-            # set, so that none of the user's settings reaches the epoch: an
-            # underflow rounds to its right value, 0, and is no divergence.
+            # mini-batch where it happens. BLAS products report none: the
+            # epoch checks each weighted input (finite_weighted_input), and
+            # the check after the epoch finds non-finite weights or loss.
+            # Every class is set, so that none of the user's settings reaches
+            # the epoch: an underflow rounds to its right value, 0, and is no
+            # divergence.
             with np.errstate(
                 over="raise", invalid="raise", divide="raise", under="ignore"
             ):
@@ -1228,10 +1237,10 @@ class SigmoidMLPClassifier(CallbackSupportMixin, ClassifierMixin, BaseEstimator)
             if all(np.isfinite(b).all() for b in intercepts):
                 return
         raise ValueError(
-            f"Training diverged in epoch {len(self.loss_curve_) + 1}: the weights "
-            "or the loss became non-finite. Lower learning_rate_init (now "
-            f"{self.learning_rate_init}) or scale the inputs, for example to "
-            "[0, 1] with sklearn.preprocessing.MinMaxScaler."
+            f"Training diverged in epoch {len(self.loss_curve_) + 1}: the weights, "
+            "a layer's weighted input or the loss became non-finite. Lower "
+            f"learning_rate_init (now {self.learning_rate_init}) or scale the "
+            "inputs, for example to [0, 1] with sklearn.preprocessing.MinMaxScaler."
         )
 
     def _score_validation(self, score, cost):

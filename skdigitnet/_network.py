@@ -159,6 +159,23 @@ def init_params(sizes, random_state, dtype=np.float64, weight_init="gaussian"):
     return coefs, intercepts
 
 
+def finite_weighted_input(z):
+    """Return the weighted input ``z``; raise if it overflowed to inf or NaN.
+
+    Products outside numpy's ufuncs report no floating-point error (scipy's
+    BLAS ``gemm``, a sparse product, ``numpy.dot`` before numpy 2), and
+    whether an overflow in them gives +-inf or NaN depends on the BLAS
+    kernel: one that accumulates with fused multiply-adds keeps +-inf. The
+    sigmoid maps +-inf to exactly 1 or 0, whose derivative is 0: no gradient
+    would pass back to the weights and the overflow, with the divergence it
+    means, would go unnoticed. Raises ``FloatingPointError``, as numpy's
+    ``errstate(over="raise")`` does for its own operations.
+    """
+    if not np.isfinite(z).all():
+        raise FloatingPointError("overflow in a layer's weighted input")
+    return z
+
+
 def feedforward(a, coefs, intercepts, loss="squared_error"):
     """Return the output of the network for the input rows ``a``.
 
@@ -195,8 +212,9 @@ def backprop(x, y, coefs, intercepts, loss="squared_error", sample_weight=None):
     """
     activations = [x]
     for w, b in zip(coefs[:-1], intercepts[:-1]):
-        activations.append(sigmoid(activations[-1] @ w + b))
-    z = activations[-1] @ coefs[-1] + intercepts[-1]
+        z = finite_weighted_input(activations[-1] @ w + b)
+        activations.append(sigmoid(z))
+    z = finite_weighted_input(activations[-1] @ coefs[-1] + intercepts[-1])
     activations.append(LOSSES[loss].activation(z))
 
     cost_sum = LOSSES[loss].cost(y, activations[-1], sample_weight)

@@ -252,7 +252,11 @@ def test_too_small_class_error_names_the_users_label(digits):
     X = digits[0][:60]
     y = np.array(["False"] * 59 + ["True"])
     clf = SigmoidMLPClassifier(early_stopping=True, max_iter=2)
-    with pytest.raises(ValueError, match=r"too few members are: \['True'\]"):
+    with pytest.raises(
+        ValueError,
+        match=r"stratify the validation set of early_stopping.*too few members "
+        r"are: \['True'\]$",
+    ):
         clf.fit(X, y)
 
 

@@ -324,6 +324,28 @@ def test_huge_inputs_to_partial_fit_keep_last_finite_weights(digits, dtype):
     assert clf.t_ == 2 * len(X)
 
 
+@pytest.mark.parametrize("sparse", [False, True])
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+def test_weighted_input_overflowing_to_inf_is_divergence(digits, dtype, sparse):
+    # One huge pixel times a weight above 1 overflows to +-inf in a BLAS
+    # product, which reports no floating-point error, with no inf - inf to
+    # make a NaN on any BLAS kernel. The sigmoid maps +-inf to exactly 0 or 1,
+    # whose derivative passes no gradient back: the weights stay finite and
+    # only the weighted input shows the overflow.
+    X, y = digits
+    X = X.astype(dtype)
+    clf = SigmoidMLPClassifier(random_state=0)
+    clf.partial_fit(X, y, classes=np.unique(y))
+    assert np.abs(clf.coefs_[0][10]).max() > 1
+    huge = np.zeros_like(X)
+    huge[:, 10] = np.finfo(dtype).max
+    before = copy.deepcopy(clf.coefs_ + clf.intercepts_)
+    with pytest.raises(ValueError, match=DIVERGED):
+        clf.partial_fit(sp.csr_matrix(huge) if sparse else huge, y)
+    for new, old in zip(clf.coefs_ + clf.intercepts_, before):
+        assert_array_equal(new, old)
+
+
 def test_partial_fit_steps_until_divergence_keep_the_last_finite_step(digits):
     # At eta = 1e308 a step may stay finite and the next overflow: each call
     # either trains or leaves the weights of the previous call.
