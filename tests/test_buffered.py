@@ -282,11 +282,7 @@ def test_chunked_prediction_converts_each_chunk_to_the_weights_dtype(monkeypatch
     )
     out = np.empty(want.shape, np.float32)
     _buffered.feedforward_into(out, x, coefs32, intercepts32)
-    # float32 sums of 64 products in another order (chunks of 512 rows take
-    # another BLAS blocking than 1100 rows) differ by tens of units in the
-    # last place: over 1e-6 with numpy 2.4's OpenBLAS 0.3.31 (Haswell kernel),
-    # chunked or not, with the same sigmoid.
-    assert_allclose(out, want, rtol=1e-5)
+    assert_allclose(out, want, rtol=1e-6)
 
 
 @pytest.mark.parametrize("loss", COST_NAMES)
