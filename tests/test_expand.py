@@ -1,13 +1,20 @@
 """expand_images: chapter 3's shifted copies of training images."""
 
+import re
 import tracemalloc
+import warnings
 
+import joblib
 import numpy as np
 import pytest
 import scipy.sparse as sp
 from numpy.testing import assert_array_equal
+from sklearn.exceptions import ConvergenceWarning
+from sklearn.model_selection import train_test_split
 
-from skdigitnet.datasets import expand_images
+from skdigitnet import SigmoidMLPClassifier
+from skdigitnet._cli import main
+from skdigitnet.datasets import expand_images, load_train_test
 
 
 def moved(image, down, right):
@@ -161,3 +168,82 @@ def test_wrong_types_are_refused(kwargs, match):
 def test_sparse_input_is_refused():
     with pytest.raises(TypeError, match="Sparse data was passed"):
         expand_images(sp.csr_matrix(np.eye(4)), np.arange(4))
+
+
+# --- skdigitnet train --expand ----------------------------------------------
+
+HEADER = re.compile(
+    r"on scikit-learn's 8x8 digits: ([\d,]+) training images \(([\d,]+) and their "
+    r"shifts by one pixel up, down, left and right(?:, ([\d,]+) validation images "
+    r"held out first)?\) and ([\d,]+) test images"
+)
+EPOCH_LINE = re.compile(r"^Epoch \d+: (\d+) / (\d+)$", re.MULTILINE)
+
+
+def train(capsys, *args):
+    status = main(["train", "--hidden", "8", "--expand", *map(str, args)])
+    out, err = capsys.readouterr()
+    assert status == 0, err
+    return out, joblib.load(args[-1])["model"]
+
+
+def test_train_expand_trains_on_five_times_the_images_and_tests_on_the_rest(
+    capsys, tmp_path
+):
+    out, model = train(capsys, "--epochs", "2", "--save", tmp_path / "net.joblib")
+    X_train, X_test, y_train, y_test = load_train_test("digits")
+    n_train, n_images, n_val, n_test = HEADER.search(out).groups()
+    assert int(n_train.replace(",", "")) == 5 * len(y_train)
+    assert int(n_images.replace(",", "")) == len(y_train)
+    assert n_val is None
+    assert int(n_test) == len(y_test)
+    assert {n for _, n in EPOCH_LINE.findall(out)} == {str(len(y_test))}
+    last_correct = int(EPOCH_LINE.findall(out)[-1][0])
+    assert last_correct == np.sum(model.predict(X_test) == y_test)
+
+    X_more, y_more = expand_images(X_train, y_train)
+    fitted = SigmoidMLPClassifier(
+        hidden_layer_sizes=(8,), max_iter=2, random_state=0, tol=model.tol
+    )
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        fitted.fit(X_more, y_more)
+    assert model.t_ == fitted.t_ == 2 * len(y_more)
+    for a, b in zip(model.coefs_, fitted.coefs_):
+        assert_array_equal(a, b)
+
+
+def test_train_expand_holds_out_validation_images_before_expanding(capsys, tmp_path):
+    path = tmp_path / "net.joblib"
+    out, model = train(capsys, "--epochs", "2", "--early-stopping", "--save", path)
+    X_train, _, y_train, _ = load_train_test("digits")
+    n_train, n_images, n_val, _ = HEADER.search(out).groups()
+    n_images, n_val = int(n_images.replace(",", "")), int(n_val)
+    assert n_images + n_val == len(y_train)
+    assert int(n_train.replace(",", "")) == 5 * n_images
+
+    X_fit, X_val, y_fit, y_val = train_test_split(
+        X_train, y_train, test_size=0.1, stratify=y_train, random_state=0
+    )
+    assert len(y_val) == n_val
+    fitted = SigmoidMLPClassifier(
+        hidden_layer_sizes=(8,),
+        max_iter=2,
+        random_state=0,
+        early_stopping=True,
+        tol=model.tol,
+    )
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        fitted.fit(*expand_images(X_fit, y_fit), X_val=X_val, y_val=y_val)
+    assert model.validation_scores_ == fitted.validation_scores_
+    for a, b in zip(model.coefs_, fitted.coefs_):
+        assert_array_equal(a, b)
+
+
+def test_train_without_expand_is_unchanged(capsys):
+    status = main(["train", "--hidden", "8", "--epochs", "1"])
+    out = capsys.readouterr().out
+    assert status == 0
+    assert "1,437 training and 360 test images" in out
+    assert "shifts" not in out
