@@ -1,13 +1,14 @@
 """
-=================================================
+==================================================
 Expanded training data: shifted copies (chapter 3)
-=================================================
+==================================================
 
-Chapter 3 of the book gets more training images from the ones it has: its
-``expand_mnist.py`` adds four copies of each training image moved by one
-pixel up, down, left and right. A digit moved by a pixel is the same digit,
-so the copies teach the network that a pixel's shift does not change the
-class. :func:`~skdigitnet.datasets.expand_images` makes these copies. Here
+Chapter 3 of the book "artificially expands the training data": it makes
+more training images from the ones it has. The book's ``expand_mnist.py``
+adds four copies of each training image moved by one pixel up, down, left
+and right. A digit moved by a pixel is the same digit, so the copies teach
+the network that a pixel's shift does not change the class.
+:func:`~skdigitnet.datasets.expand_images` makes these copies. Here
 they are made from 28x28 images built from scikit-learn's 8x8 digits (each
 pixel a 3x3 block, centred with a blank margin of two pixels, as in
 :ref:`sphx_glr_auto_examples_plot_idx_28x28.py`), and a network is trained
