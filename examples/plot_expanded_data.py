@@ -90,12 +90,12 @@ for name, (X, y, epochs) in {
 # with the copies hardly notices the move. On Fashion-MNIST, whose test
 # images are not all placed alike, the same expansion lifts the test
 # accuracy of chapter 3's best settings above 0.90 (see the user guide).
-fig, ax = plt.subplots(figsize=(6, 3.2), layout="constrained")
+fig, ax = plt.subplots(figsize=(6, 3.5), layout="constrained")
 x = np.arange(2)
 for i, (name, values) in enumerate(scores.items()):
     ax.bar(x + 0.38 * (i - 0.5), values, width=0.38, label=f"trained on {name}")
 ax.set_xticks(x, ["test images", "test images moved by a pixel"])
 ax.set_ylim(0.8, 1)
 ax.set_ylabel("accuracy")
-ax.legend(loc="lower left")
+fig.legend(loc="outside upper center", ncols=2)
 plt.show()
