@@ -42,6 +42,7 @@ import joblib
 import numpy as np
 from sklearn.exceptions import ConvergenceWarning, NotFittedError
 from sklearn.metrics import classification_report, confusion_matrix
+from sklearn.model_selection import train_test_split
 from sklearn.pipeline import Pipeline
 
 # The estimator's parameter validation raises this ValueError subclass; it is
@@ -60,6 +61,7 @@ from ._datasets import (
     idx_chunks,
     load_train_test,
 )
+from ._expand import expand_images
 from ._persistence import atomic_write
 from ._preprocessing import GreyLevelScaler
 
@@ -271,6 +273,7 @@ def _add_train_parser(commands):
     _add_book_options(train)
     _add_chapter3_options(train)
     _add_stopping_options(train)
+    _add_expand_option(train)
     train.add_argument(
         "--dtype",
         choices=["float64", "float32"],
@@ -429,6 +432,18 @@ def _add_stopping_options(train):
         type=_float,
         default=0.1,
         help="the fraction held out by --early-stopping (default: 0.1).",
+    )
+
+
+def _add_expand_option(train):
+    train.add_argument(
+        "--expand",
+        action="store_true",
+        help="chapter 3's expanded training data: train on each training "
+        "image and four copies of it moved one pixel up, down, left and "
+        "right, five times the images, epochs and memory. The test images, "
+        "and with --early-stopping the validation images, held out first, "
+        "are not expanded.",
     )
 
 
@@ -831,6 +846,7 @@ def _train(args):
     (X_train, X_test, y_train, y_test), scale, note = _load_data(args.data, args)
     X_train = X_train.astype(args.dtype)
     X_test = X_test.astype(args.dtype)
+    X_train, y_train, fit_params, expanded = _expand_training(args, X_train, y_train)
     if args.batch_size > len(y_train):
         # Said once here: the estimator would say it on every epoch.
         warnings.warn(
@@ -844,7 +860,7 @@ def _train(args):
     header = (
         f"Training a {_planned_architecture(args, X_train, y_train)} sigmoid "
         f"network on {_describe_data(args.data, X_train.shape[1])}: "
-        f"{len(y_train):,} training and {len(y_test):,} test images; "
+        f"{len(y_train):,} training{expanded} and {len(y_test):,} test images; "
         f"{_plural(args.epochs, 'epoch')}, mini-batches of {args.batch_size}, "
         f"eta {args.eta}, seed {args.seed}."
     )
@@ -853,7 +869,7 @@ def _train(args):
     try:
         if args.early_stopping:
             print(header, flush=True)
-            epochs = _fit_early_stopping(model, X_train, y_train)
+            epochs = _fit_early_stopping(model, X_train, y_train, **fit_params)
         else:
             data = X_train, y_train, X_test, y_test
             epochs = _fit_epochs(model, args, header, data)
@@ -871,6 +887,37 @@ def _train(args):
         _save_model(args.save, _saved_pipeline(model, scale, X_train, args.data))
         print(f"Saved the network to {args.save}")
     return 0
+
+
+def _expand_training(args, X_train, y_train):
+    """Apply ``--expand`` to the training images, after holding out the rest.
+
+    Return the training images and labels, ``fit``'s validation keywords
+    and the header's words on the expansion.
+    """
+    if not args.expand:
+        return X_train, y_train, {}, ""
+    fit_params, held_out = {}, ""
+    if args.early_stopping:
+        # Held out as the estimator would, but before expanding: a shifted
+        # copy of a training image would flatter the validation score.
+        try:
+            X_train, X_val, y_train, y_val = train_test_split(
+                X_train,
+                y_train,
+                test_size=args.validation_fraction,
+                stratify=y_train,
+                random_state=args.seed,
+            )
+        except (TypeError, ValueError):
+            pass  # a bad option, which the estimator names
+        else:
+            fit_params = {"X_val": X_val, "y_val": y_val}
+            held_out = f", {len(y_val):,} validation images held out first"
+    n_images = len(y_train)
+    X_train, y_train = expand_images(X_train, y_train)
+    words = f" images ({n_images:,} and their shifts by one pixel up, down, left "
+    return X_train, y_train, fit_params, f"{words}and right{held_out})"
 
 
 def _estimator_params(args):
@@ -964,7 +1011,7 @@ def _stalled(losses, tol, n_iter_no_change):
     return count > n_iter_no_change
 
 
-def _fit_early_stopping(model, X_train, y_train):
+def _fit_early_stopping(model, X_train, y_train, **fit_params):
     """Train by ``fit``, which holds out the validation set; return the epochs.
 
     On Ctrl-C raise :class:`_Interrupted` with the model if the estimator
@@ -975,7 +1022,7 @@ def _fit_early_stopping(model, X_train, y_train):
     try:
         with warnings.catch_warnings(record=True) as caught:
             with _estimator_errors(interrupts_are_errors=False):
-                model.fit(X_train, y_train)
+                model.fit(X_train, y_train, **fit_params)
     except KeyboardInterrupt as exc:
         raise _Interrupted(0, None) from exc
     interrupted = False
