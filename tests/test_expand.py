@@ -184,7 +184,7 @@ def train(capsys, *args):
     status = main(["train", "--hidden", "8", "--expand", *map(str, args)])
     out, err = capsys.readouterr()
     assert status == 0, err
-    return out, joblib.load(args[-1])["model"]
+    return out, joblib.load(args[-1])[-1]
 
 
 def test_train_expand_trains_on_five_times_the_images_and_tests_on_the_rest(
