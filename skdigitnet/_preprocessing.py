@@ -36,7 +36,7 @@ class GreyLevelScaler(TransformerMixin, BaseEstimator):
     n_features_in_ : int
         The number of pixels of each image seen in ``fit``.
 
-    feature_names_in_ : ndarray of shape (n_features_in_,)
+    feature_names_in_ : ndarray of shape (`n_features_in_`,)
         The column names seen in ``fit``, when they are all strings.
 
     See Also
