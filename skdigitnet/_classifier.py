@@ -22,7 +22,6 @@ checks it.
 """
 
 import copy
-import math
 import time
 import warnings
 
@@ -33,7 +32,7 @@ from sklearn.exceptions import ConvergenceWarning
 from sklearn.utils import check_random_state
 from sklearn.utils.validation import check_is_fitted, validate_data
 
-from . import _buffered, _monitors, _network, _persistence, _validation
+from . import _buffered, _epoch, _monitors, _network, _persistence, _validation
 from ._callbacks import CallbackSupportMixin, FitTasks, restored_state, saved_state
 from ._optimizer import SGDOptimizer
 from ._validation import (
@@ -616,7 +615,13 @@ class SigmoidMLPClassifier(CallbackSupportMixin, ClassifierMixin, BaseEstimator)
             not self.warm_start and not incremental
         )
         if not first_pass:
-            self._check_continuation(X)
+            _validation.check_continuation(
+                X,
+                self.coefs_,
+                hidden_layer_sizes=self.hidden_layer_sizes,
+                loss=(self.loss, self._trained_loss(), self._loss),
+                warm_start=self.warm_start,
+            )
         X, y = _validation.check_X_y(self, X, y, reset=first_pass)
         if not hasattr(self, "classes_") or (not self.warm_start and not incremental):
             self._set_targets(_validation.LabelBinarizer().fit(y))
@@ -659,43 +664,6 @@ class SigmoidMLPClassifier(CallbackSupportMixin, ClassifierMixin, BaseEstimator)
             # Settings changed since the last call: the rule starts afresh.
             self._optimizer = SGDOptimizer(
                 self.coefs_ + self.intercepts_, **self._optimizer_params()
-            )
-
-    def _check_continuation(self, X):
-        """Refuse to continue a network that the parameters no longer describe.
-
-        A warm-started ``fit`` or a ``partial_fit`` trains the fitted weights
-        further: a new ``hidden_layer_sizes`` or ``loss``, or float input of
-        the other precision, would otherwise be silently ignored.
-        """
-        changed = []
-        fitted_hidden = [w.shape[1] for w in self.coefs_[:-1]]
-        if (
-            _validation.check_hidden_layer_sizes(self.hidden_layer_sizes)
-            != fitted_hidden
-        ):
-            changed.append(
-                f"hidden_layer_sizes={self.hidden_layer_sizes!r} (the fitted "
-                f"network has {tuple(fitted_hidden)})"
-            )
-        if self._trained_loss() != self._loss:
-            changed.append(
-                f"loss={self.loss!r} (the network was fitted with {self._loss!r})"
-            )
-        dtype = getattr(X, "dtype", None)
-        fitted_dtype = self.coefs_[0].dtype
-        if dtype in (np.float32, np.float64) and dtype != fitted_dtype:
-            changed.append(
-                f"X of dtype {np.dtype(dtype).name} (the weights are "
-                f"{fitted_dtype.name}; pass X.astype(np.{fitted_dtype.name}) to "
-                "continue them)"
-            )
-        if changed:
-            call = "partial_fit" if not self.warm_start else "fit with warm_start=True"
-            raise ValueError(
-                f"{call} continues the fitted network, which does not match "
-                f"{'; '.join(changed)}. Set warm_start=False, or start a new "
-                "estimator, to train a new network."
             )
 
     def _trained_loss(self):
@@ -835,41 +803,28 @@ class SigmoidMLPClassifier(CallbackSupportMixin, ClassifierMixin, BaseEstimator)
         """
         coefs = [c.copy() for c in self.coefs_]
         intercepts = [b.copy() for b in self.intercepts_]
-        optimizer = self._optimizer
-        n_samples = X.shape[0]
-        order = np.arange(n_samples)
+        order = np.arange(X.shape[0])
         if self.shuffle:
-            order = self._random_state.permutation(n_samples)
-        engine = (
-            _buffered if _buffered.can_train(X, Y, coefs, sample_weight) else _network
+            order = self._random_state.permutation(X.shape[0])
+        loss = _epoch.train_epoch(
+            X,
+            Y,
+            order,
+            batch_size,
+            (coefs, intercepts),
+            self._optimizer,
+            self._loss,
+            sample_weight,
         )
-        args = (X, Y, order, batch_size, coefs, intercepts, optimizer, self._loss)
-        try:
-            # An overflow or NaN in numpy's operations stops training in the
-            # mini-batch where it happens. BLAS products report none: the
-            # epoch checks each weighted input (finite_weighted_input), and
-            # the check after the epoch finds non-finite weights or loss.
-            # Every class is set, so that none of the user's settings reaches
-            # the epoch: an underflow rounds to its right value, 0, and is no
-            # divergence.
-            with np.errstate(
-                over="raise", invalid="raise", divide="raise", under="ignore"
-            ):
-                cost_sum = engine.sgd_epoch(*args, sample_weight)
-        except FloatingPointError:
-            cost_sum = math.nan
-        total = n_samples if sample_weight is None else sample_weight.sum()
-        loss = cost_sum / total
-        if self.alpha:
-            # Each step adds the L2 term to its batch's summed cost and divides
-            # both by the batch's weight sum: over the epoch, one term per step
-            # over the total weight, as MLPClassifier's loss_ (without weights,
-            # about 1 / batch_size).
-            steps = _n_steps(sample_weight, order, batch_size)
-            loss += 0.5 * self.alpha * _squared_norm(coefs) * steps / total
-        self._check_finite(loss, coefs, intercepts)
-        self.coefs_, self.intercepts_, self._optimizer = coefs, intercepts, optimizer
-        self.loss_ = loss
+        if not _epoch.all_finite(loss, coefs, intercepts):
+            raise ValueError(
+                f"Training diverged in epoch {len(self.loss_curve_) + 1}: the "
+                "weights, a layer's weighted input or the loss became non-finite. "
+                f"Lower learning_rate_init (now {self.learning_rate_init}) or scale "
+                "the inputs, for example to [0, 1] with "
+                "sklearn.preprocessing.MinMaxScaler."
+            )
+        self.coefs_, self.intercepts_, self.loss_ = coefs, intercepts, loss
 
     def _end_epoch(self, training, batch_size, validation, tic, rule):
         """Keep the books after an epoch: counts, curves, monitors, schedule."""
@@ -892,7 +847,7 @@ class SigmoidMLPClassifier(CallbackSupportMixin, ClassifierMixin, BaseEstimator)
                 self._score_validation(*scores["evaluation"], rule)
         penalty = 0.0
         if self.alpha:
-            penalty = 0.5 * self.alpha * _squared_norm(self.coefs_) / batch_size
+            penalty = 0.5 * self.alpha * _epoch.squared_norm(self.coefs_) / batch_size
         speed = None
         if "learning_speed" in names:
             speed = _monitors.learning_speed(
@@ -916,17 +871,6 @@ class SigmoidMLPClassifier(CallbackSupportMixin, ClassifierMixin, BaseEstimator)
         """Accuracy and mean cost (without L2) of the network on ``(X, Y)``."""
         return _monitors.accuracy_and_cost(
             self._forward(X), Y, sample_weight, self._loss, self._is_multilabel()
-        )
-
-    def _check_finite(self, loss, coefs, intercepts):
-        if math.isfinite(loss) and all(np.isfinite(p).all() for p in coefs):
-            if all(np.isfinite(b).all() for b in intercepts):
-                return
-        raise ValueError(
-            f"Training diverged in epoch {len(self.loss_curve_) + 1}: the weights, "
-            "a layer's weighted input or the loss became non-finite. Lower "
-            f"learning_rate_init (now {self.learning_rate_init}) or scale the "
-            "inputs, for example to [0, 1] with sklearn.preprocessing.MinMaxScaler."
         )
 
     def _score_validation(self, score, cost, rule):
@@ -1101,15 +1045,3 @@ class SigmoidMLPClassifier(CallbackSupportMixin, ClassifierMixin, BaseEstimator)
         tags.input_tags.sparse = True
         tags.classifier_tags.multi_label = True
         return tags
-
-
-def _n_steps(sample_weight, order, batch_size):
-    """Count the mini-batches of an epoch that take a step (weight sum > 0)."""
-    starts = np.arange(0, len(order), batch_size)
-    if sample_weight is None:
-        return len(starts)
-    return int(np.count_nonzero(np.add.reduceat(sample_weight[order], starts) > 0))
-
-
-def _squared_norm(arrays):
-    return sum(float(np.vdot(a, a)) for a in arrays)

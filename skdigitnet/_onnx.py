@@ -26,7 +26,6 @@ skl2onnx, onnx and onnxruntime are an optional extra (``pip install
 "skdigitnet[onnx]"``); nothing here is imported before it is used.
 """
 
-
 import numpy as np
 from sklearn.utils.validation import check_is_fitted
 

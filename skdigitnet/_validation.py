@@ -106,6 +106,41 @@ def check_hidden_layer_sizes(sizes):
     return hidden
 
 
+def check_continuation(X, coefs, *, hidden_layer_sizes, loss, warm_start):
+    """Refuse to continue a network that the parameters no longer describe.
+
+    A warm-started ``fit`` or a ``partial_fit`` trains the fitted weights
+    ``coefs`` further: a new ``hidden_layer_sizes`` or ``loss``, or float
+    input of the other precision, would otherwise be silently ignored.
+    ``loss`` is the parameter, the loss it trains and the fitted one.
+    """
+    changed = []
+    fitted_hidden = [w.shape[1] for w in coefs[:-1]]
+    if check_hidden_layer_sizes(hidden_layer_sizes) != fitted_hidden:
+        changed.append(
+            f"hidden_layer_sizes={hidden_layer_sizes!r} (the fitted "
+            f"network has {tuple(fitted_hidden)})"
+        )
+    loss, trained, fitted = loss
+    if trained != fitted:
+        changed.append(f"loss={loss!r} (the network was fitted with {fitted!r})")
+    dtype = getattr(X, "dtype", None)
+    fitted_dtype = coefs[0].dtype
+    if dtype in (np.float32, np.float64) and dtype != fitted_dtype:
+        changed.append(
+            f"X of dtype {np.dtype(dtype).name} (the weights are "
+            f"{fitted_dtype.name}; pass X.astype(np.{fitted_dtype.name}) to "
+            "continue them)"
+        )
+    if changed:
+        call = "partial_fit" if not warm_start else "fit with warm_start=True"
+        raise ValueError(
+            f"{call} continues the fitted network, which does not match "
+            f"{'; '.join(changed)}. Set warm_start=False, or start a new "
+            "estimator, to train a new network."
+        )
+
+
 def check_partial_fit_params(early_stopping, class_weight):
     """Refuse what ``partial_fit`` cannot do."""
     if early_stopping:
