@@ -126,12 +126,10 @@ class SigmoidMLPClassifier(CallbackSupportMixin, ClassifierMixin, BaseEstimator)
         always N(0, 1).
 
     alpha : float, default=0.0
-        Strength of the L2 penalty on the weights (not the biases). Each
-        mini-batch of ``m`` samples adds ``alpha * w / m`` to the weights'
-        gradient (``m`` being the batch's weight sum with sample weights), as
-        :class:`~sklearn.neural_network.MLPClassifier` does. The
-        book's regularisation parameter ``lmbda`` over ``n`` training samples
-        corresponds to ``alpha = lmbda * batch_size / n``.
+        Strength of the L2 penalty on the weights (not the biases): each
+        mini-batch of weight sum ``m`` adds ``alpha * w / m`` to the
+        gradient, as :class:`~sklearn.neural_network.MLPClassifier` does.
+        The book's ``lmbda`` over ``n`` samples is ``lmbda * batch_size / n``.
 
     batch_size : int or "auto", default=10
         Size of the mini-batches, the book's ``mini_batch_size``. Clipped,
@@ -141,13 +139,10 @@ class SigmoidMLPClassifier(CallbackSupportMixin, ClassifierMixin, BaseEstimator)
 
     learning_rate : {"constant", "invscaling", "adaptive"}, default="constant"
         Learning-rate schedule, as in
-        :class:`~sklearn.neural_network.MLPClassifier`: ``"constant"`` keeps
-        ``learning_rate_init``; ``"invscaling"`` uses
-        ``learning_rate_init / (t + 1) ** power_t`` after each epoch, ``t``
-        being the number of samples seen; ``"adaptive"`` divides the rate by
-        5 whenever more than ``n_iter_no_change`` epochs in a row fail to
-        improve by ``tol`` (1e-4 with ``tol=None``), and stops training once
-        the rate is below 1e-6.
+        :class:`~sklearn.neural_network.MLPClassifier`: ``"invscaling"``
+        uses ``learning_rate_init / (t + 1) ** power_t`` after each epoch;
+        ``"adaptive"`` divides the rate by 5 at each plateau (see ``tol``)
+        and stops once it is below 1e-6.
 
     learning_rate_init : float, default=3.0
         The learning rate, the book's ``eta``.
@@ -166,18 +161,14 @@ class SigmoidMLPClassifier(CallbackSupportMixin, ClassifierMixin, BaseEstimator)
         Pass an int for reproducible results.
 
     tol : float or None, default=None
-        The stopping rule's threshold. With a float, training stops when the
-        training loss (or, with ``early_stopping``, the validation accuracy)
-        has not improved by at least ``tol`` for more than
-        ``n_iter_no_change`` consecutive epochs, and reaching ``max_iter``
-        first warns with a :class:`~sklearn.exceptions.ConvergenceWarning`.
-        ``None``, the book's behaviour, runs exactly ``max_iter`` epochs with
-        no rule on the training loss and no warning, as
-        :class:`~sklearn.linear_model.SGDClassifier` does with ``tol=None``.
-        The plateau rules asked for by ``early_stopping=True`` or
-        ``learning_rate="adaptive"`` still apply, with MLPClassifier's
-        default threshold 1e-4 in place of ``None``, and warn at
-        ``max_iter`` as with a float.
+        The stopping rule's threshold: training stops when the training loss
+        (with ``early_stopping``, the validation accuracy) has not improved
+        by ``tol`` for more than ``n_iter_no_change`` epochs, and reaching
+        ``max_iter`` first warns with a
+        :class:`~sklearn.exceptions.ConvergenceWarning`. ``None``, the book's
+        behaviour, runs ``max_iter`` epochs with no rule on the training
+        loss; ``early_stopping`` and the ``"adaptive"`` schedule still apply
+        their rules, with MLPClassifier's threshold 1e-4.
 
     verbose : bool, default=False
         Print one line per epoch: the epoch, the training loss and seconds.
@@ -195,14 +186,10 @@ class SigmoidMLPClassifier(CallbackSupportMixin, ClassifierMixin, BaseEstimator)
         Whether to use Nesterov's momentum (only when ``momentum > 0``).
 
     early_stopping : bool, default=False
-        Hold out a stratified ``validation_fraction`` of the training data,
-        stop when its accuracy has not improved by ``tol`` (1e-4 with
-        ``tol=None``) for more than ``n_iter_no_change`` epochs, and keep
-        the weights of the best epoch. As in
-        :class:`~sklearn.neural_network.MLPClassifier`, and unlike
-        :class:`~sklearn.linear_model.SGDClassifier`, whose early stopping
-        never stops with ``tol=None``: asking for early stopping asks for a
-        stopping rule.
+        Hold out a stratified ``validation_fraction`` of the training data
+        (or use ``X_val``), stop at a plateau of its accuracy (see ``tol``)
+        and keep the weights of the best epoch, as
+        :class:`~sklearn.neural_network.MLPClassifier` does.
 
     validation_fraction : float, default=0.1
         The fraction of the training data held out for early stopping.
@@ -270,13 +257,9 @@ class SigmoidMLPClassifier(CallbackSupportMixin, ClassifierMixin, BaseEstimator)
 
     loss_ : float
         The training loss of the last epoch: the mean cost of its
-        mini-batches, each taken before its step, plus the L2 term
-        ``alpha * ||w||^2 * n_steps / (2 W)``: each of the epoch's
-        ``n_steps`` steps adds ``alpha * ||w||^2 / 2`` to its batch's cost
-        before dividing by the batch's weight sum, and ``W`` is the total
-        weight (the number of samples without sample weights, making the
-        term about ``alpha * ||w||^2 / (2 batch_size)``), as in
-        :class:`~sklearn.neural_network.MLPClassifier`.
+        mini-batches, each taken before its step, plus, as
+        :class:`~sklearn.neural_network.MLPClassifier`'s, the L2 term
+        ``alpha * ||w||^2 / 2`` of each step over the total sample weight.
 
     loss_curve_ : list of float
         ``loss_`` after each epoch.
@@ -325,14 +308,13 @@ class SigmoidMLPClassifier(CallbackSupportMixin, ClassifierMixin, BaseEstimator)
     The defaults expect inputs in [0, 1], as the book's pixels are. Larger
     inputs, such as raw pixels or standardised features, saturate the
     hidden neurons of N(0, 1) weights: when ``X`` leaves [-1, 1], ``fit``
-    checks and warns with a :class:`~skdigitnet.SaturationWarning`, which says how.
+    checks and warns with a :class:`~skdigitnet.SaturationWarning`.
 
     An interrupt (Ctrl-C) during the first epoch of a call undoes the call
     and re-raises ``KeyboardInterrupt``; after whole epochs, ``fit`` keeps
-    them and warns. Any other error, a warning raised as an error (with
-    ``warnings.simplefilter("error")``) included, leaves the estimator as it
-    was before the call. Each call to ``partial_fit`` checks the parameters, which
-    ``set_params`` may have changed.
+    them and warns. Any other error, a warning raised as an error included,
+    leaves the estimator as it was before the call. Each ``partial_fit``
+    checks the parameters, which ``set_params`` may have changed.
 
     With scikit-learn 1.9 or later, ``set_callbacks`` takes callbacks of
     :mod:`sklearn.callback`: ``fit`` is one task, each epoch one of its
@@ -503,18 +485,9 @@ class SigmoidMLPClassifier(CallbackSupportMixin, ClassifierMixin, BaseEstimator)
             All the classes that ``y`` may hold over all calls. Required on
             the first call, ignored (but checked) on later calls.
 
-        X_val : {array-like, sparse matrix} of shape (n_val, n_features), \
-                default=None
-            The evaluation data, whose ``"evaluation_cost"`` and
-            ``"evaluation_accuracy"`` ``history_`` records; an evaluation
-            monitor in ``monitor`` requires it.
-
-        y_val : array-like of shape (n_val,) or (n_val, n_labels), \
-                default=None
-            The labels of ``X_val``.
-
-        sample_weight_val : array-like of shape (n_val,), default=None
-            Weights of the validation samples.
+        X_val, y_val, sample_weight_val : default=None
+            The evaluation data, its labels and weights, as in :meth:`fit`;
+            an evaluation monitor in ``monitor`` requires them.
 
         Returns
         -------
