@@ -29,6 +29,7 @@ import numpy as np
 import scipy.sparse as sp
 from sklearn.base import BaseEstimator, ClassifierMixin
 from sklearn.exceptions import ConvergenceWarning
+from sklearn.preprocessing import LabelBinarizer
 from sklearn.utils import check_random_state
 from sklearn.utils.validation import check_is_fitted, validate_data
 
@@ -597,7 +598,7 @@ class SigmoidMLPClassifier(CallbackSupportMixin, ClassifierMixin, BaseEstimator)
             )
         X, y = _validation.check_X_y(self, X, y, reset=first_pass)
         if not hasattr(self, "classes_") or (not self.warm_start and not incremental):
-            self._set_targets(_validation.LabelBinarizer().fit(y))
+            self._set_targets(LabelBinarizer().fit(y))
         else:
             same = self.warm_start and not incremental
             _validation.check_classes(y, self.classes_, same=same)
