@@ -108,18 +108,16 @@ class SigmoidMLPClassifier(CallbackSupportMixin, ClassifierMixin, BaseEstimator)
     Parameters
     ----------
     hidden_layer_sizes : array-like of shape (n_layers - 2,), default=(30,)
-        The number of neurons of each hidden layer. The book's ``sizes`` is
-        ``[n_features, *hidden_layer_sizes, n_classes]``.
+        The number of neurons of each hidden layer: the book's ``sizes`` is
+        ``[n_features, *hidden_layer_sizes, n_outputs_]``.
 
     loss : {"squared_error", "cross_entropy", "log_loss"}, \
             default="squared_error"
-        The cost. ``"squared_error"`` is the book's quadratic cost with
-        sigmoid outputs; ``"cross_entropy"`` is chapter 3's cross-entropy of
-        sigmoid outputs, which removes the learning slowdown of saturated
-        output neurons; ``"log_loss"`` uses softmax outputs and the
-        log-likelihood, as :class:`~sklearn.neural_network.MLPClassifier`.
-        Multilabel targets always have sigmoid outputs (``"log_loss"`` is
-        then the cross-entropy).
+        The cost: the book's quadratic cost, chapter 3's cross-entropy (both
+        with sigmoid outputs), or softmax outputs with the log-likelihood,
+        as :class:`~sklearn.neural_network.MLPClassifier`. Multilabel
+        targets always have sigmoid outputs (``"log_loss"`` then means the
+        cross-entropy).
 
     weight_init : {"gaussian", "scaled"}, default="gaussian"
         ``"gaussian"`` draws weights from N(0, 1) as in chapter 1; ``"scaled"``
@@ -295,11 +293,6 @@ class SigmoidMLPClassifier(CallbackSupportMixin, ClassifierMixin, BaseEstimator)
 
     Notes
     -----
-    The book's symbols: ``sizes`` is ``[n_features, *hidden_layer_sizes,
-    n_outputs_]``, ``eta`` is ``learning_rate_init``, ``mini_batch_size`` is
-    ``batch_size``, ``epochs`` is ``max_iter``, ``weights[l]`` is
-    ``coefs_[l].T`` and ``biases[l]`` is ``intercepts_[l]`` as a column.
-
     The prediction is the class whose output neuron has the highest
     activation. Sigmoid outputs are not probabilities: ``predict_proba``
     returns them normalised to sum to 1 over the classes, so that its
@@ -524,7 +517,9 @@ class SigmoidMLPClassifier(CallbackSupportMixin, ClassifierMixin, BaseEstimator)
             X, Y, sample_weight = self._prepare(
                 X, y, sample_weight, incremental, classes
             )
-            validation = self._check_validation(*validation)
+            validation = _validation.check_validation_set(
+                self, *validation, binarizer=self._label_binarizer
+            )
             _monitors.warn_if_val_range_differs(X, validation)
             tasks.begin()
             self._run_epochs(X, Y, sample_weight, incremental, tasks, validation)
@@ -657,21 +652,6 @@ class SigmoidMLPClassifier(CallbackSupportMixin, ClassifierMixin, BaseEstimator)
             "alpha": self.alpha,
         }
 
-    def _check_validation(self, X_val, y_val, sample_weight_val):
-        """Return the validation set given to the call, encoded, or ``None``."""
-        validation = _validation.check_validation_set(
-            self, X_val, y_val, sample_weight_val, binarizer=self._label_binarizer
-        )
-        names = _monitors.monitor_names(self.monitor)
-        if validation is None and names & _monitors.EVALUATION_MONITORS:
-            if not self.early_stopping:
-                raise ValueError(
-                    f"monitor={self.monitor!r} asks for evaluation monitors, which "
-                    "need a validation set: pass X_val and y_val to fit, or set "
-                    "early_stopping=True to hold out validation_fraction of X."
-                )
-        return validation
-
     def _initialize(self, n_features, dtype):
         """Draw the network, and start its optimizer and history afresh."""
         hidden = _validation.check_hidden_layer_sizes(self.hidden_layer_sizes)
@@ -713,17 +693,13 @@ class SigmoidMLPClassifier(CallbackSupportMixin, ClassifierMixin, BaseEstimator)
     def _run_epochs(self, X, Y, sample_weight, incremental, tasks, validation=None):
         """Train for the call's epochs, keeping the books after each."""
         if self.early_stopping and validation is None:
-            # Stratified on the user's labels, which its errors then name.
-            stratify = None
-            if not self._is_multilabel():
-                stratify = self.classes_[Y.argmax(axis=1)]
             X, Y, sample_weight, validation = _validation.split_validation(
                 X,
                 Y,
                 sample_weight,
                 fraction=self.validation_fraction,
                 random_state=self._random_state,
-                stratify=stratify,
+                classes=None if self._is_multilabel() else self.classes_,
             )
         # Made at each call: set_params may change the parameters in between.
         rule = _StoppingRule(self)

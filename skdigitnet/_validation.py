@@ -37,7 +37,7 @@ from sklearn.utils.validation import (
     validate_data,
 )
 
-from ._monitors import MONITORS
+from ._monitors import EVALUATION_MONITORS, MONITORS, monitor_names
 
 fit_context = _fit_context
 
@@ -267,11 +267,20 @@ def check_validation_set(estimator, X_val, y_val, sample_weight_val, *, binarize
 
     Returns ``None`` when none is given, else ``(X_val, Y_val, sw_val)``
     with ``Y_val`` of shape ``(n_val, n_outputs)``, in the weights' dtype.
+    The evaluation monitors require one, unless early stopping holds it out.
     """
     if X_val is None and y_val is None:
         if sample_weight_val is not None:
             raise ValueError(
                 "sample_weight_val is provided, but X_val and y_val were not provided."
+            )
+        monitor = estimator.monitor
+        evaluation = monitor_names(monitor) & EVALUATION_MONITORS
+        if evaluation and not estimator.early_stopping:
+            raise ValueError(
+                f"monitor={monitor!r} asks for evaluation monitors, which "
+                "need a validation set: pass X_val and y_val to fit, or set "
+                "early_stopping=True to hold out validation_fraction of X."
             )
         return None
     if y_val is None:
@@ -306,13 +315,17 @@ def check_validation_set(estimator, X_val, y_val, sample_weight_val, *, binarize
     return X_val, encode(binarizer, y_val, dtype), sample_weight_val
 
 
-def split_validation(X, Y, sample_weight, *, fraction, random_state, stratify):
-    """Hold out ``fraction`` of the training data, stratified on ``stratify``.
+def split_validation(X, Y, sample_weight, *, fraction, random_state, classes):
+    """Hold out ``fraction`` of the training data for early stopping.
 
-    Returns ``X, Y, sample_weight`` left for training and the held-out
+    Stratified on the labels ``classes[Y.argmax(axis=1)]`` (``classes`` is
+    ``None`` for multilabel targets, which are not stratified). Returns
+    ``X, Y, sample_weight`` left for training and the held-out
     ``(X_val, Y_val, sw_val)``.
     """
     arrays = [X, Y] if sample_weight is None else [X, Y, sample_weight]
+    # Stratified on the user's labels, which its errors then name.
+    stratify = None if classes is None else classes[Y.argmax(axis=1)]
     _check_validation_size(X.shape[0], stratify, fraction)
     parts = train_test_split(
         *arrays, random_state=random_state, test_size=fraction, stratify=stratify
