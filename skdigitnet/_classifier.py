@@ -26,12 +26,10 @@ import time
 import warnings
 
 import numpy as np
-import scipy.sparse as sp
 from sklearn.base import BaseEstimator, ClassifierMixin
 from sklearn.exceptions import ConvergenceWarning
 from sklearn.preprocessing import LabelBinarizer
 from sklearn.utils import check_random_state
-from sklearn.utils.validation import check_is_fitted, validate_data
 
 from . import _buffered, _epoch, _monitors, _network, _persistence, _validation
 from ._callbacks import CallbackSupportMixin, FitTasks, restored_state, saved_state
@@ -293,12 +291,6 @@ class SigmoidMLPClassifier(CallbackSupportMixin, ClassifierMixin, BaseEstimator)
 
     Notes
     -----
-    The prediction is the class whose output neuron has the highest
-    activation. Sigmoid outputs are not probabilities: ``predict_proba``
-    returns them normalised to sum to 1 over the classes, so that its
-    ``argmax`` is ``predict``. With softmax outputs it returns them as they
-    are; for multilabel targets, each label's own sigmoid activation.
-
     The defaults expect inputs in [0, 1], as the book's pixels are. Larger
     inputs, such as raw pixels or standardised features, saturate the
     hidden neurons of N(0, 1) weights: when ``X`` leaves [-1, 1], ``fit``
@@ -408,15 +400,11 @@ class SigmoidMLPClassifier(CallbackSupportMixin, ClassifierMixin, BaseEstimator)
 
         X_val : {array-like, sparse matrix} of shape (n_val, n_features), \
                 default=None
-            A validation set of your own, the book's ``evaluation_data``:
-            early stopping and the evaluation monitors use it instead of
-            holding out ``validation_fraction`` of ``X``; ``history_``
-            records its ``"evaluation_cost"`` and ``"evaluation_accuracy"``
-            after each epoch. Requires ``y_val``. In a
-            :class:`~sklearn.pipeline.Pipeline`, ``X_val`` is transformed as
-            ``X`` with ``Pipeline(..., transform_input=["X_val"])``; a
-            ``UserWarning`` says when its values span a range clearly unlike
-            ``X``'s, as untransformed data does.
+            A validation set of your own, the book's ``evaluation_data``, in
+            place of early stopping's held-out fraction; ``history_`` records
+            its evaluation monitors. In a :class:`~sklearn.pipeline.Pipeline`,
+            pass ``transform_input=["X_val"]`` to transform it as ``X``; a
+            ``UserWarning`` says when its values look untransformed.
 
         y_val : array-like of shape (n_val,) or (n_val, n_labels), \
                 default=None
@@ -703,7 +691,7 @@ class SigmoidMLPClassifier(CallbackSupportMixin, ClassifierMixin, BaseEstimator)
             )
         # Made at each call: set_params may change the parameters in between.
         rule = _StoppingRule(self)
-        batch_size = self._batch_size(X.shape[0])
+        batch_size = _validation.check_batch_size(self.batch_size, X.shape[0])
         self.n_iter_ = 0
         for _ in range(1 if incremental else self.max_iter):
             kept = self._fitted_state()
@@ -733,16 +721,6 @@ class SigmoidMLPClassifier(CallbackSupportMixin, ClassifierMixin, BaseEstimator)
         if self.early_stopping and hasattr(self, "_best_coefs"):
             self.coefs_ = [c.copy() for c in self._best_coefs]
             self.intercepts_ = [b.copy() for b in self._best_intercepts]
-
-    def _batch_size(self, n_samples):
-        if self.batch_size == "auto":
-            return min(200, n_samples)
-        if self.batch_size > n_samples:
-            warnings.warn(
-                "Got `batch_size` less than 1 or larger than sample size. It is "
-                "going to be clipped"
-            )
-        return min(self.batch_size, n_samples)
 
     def _train_epoch(self, X, Y, sample_weight, batch_size):
         """One epoch on new arrays of the weights, kept when they end finite.
@@ -869,19 +847,6 @@ class SigmoidMLPClassifier(CallbackSupportMixin, ClassifierMixin, BaseEstimator)
             )
         return out
 
-    def _validate_predict_input(self, X):
-        check_is_fitted(self)
-        X = validate_data(
-            self,
-            X,
-            accept_sparse=["csr", "csc"],
-            dtype=(np.float64, np.float32),
-            reset=False,
-        )
-        if sp.issparse(X):
-            X = X.tocsr()
-        return X
-
     def predict(self, X):
         """Predict the class whose output neuron has the highest activation.
 
@@ -896,7 +861,7 @@ class SigmoidMLPClassifier(CallbackSupportMixin, ClassifierMixin, BaseEstimator)
             The predicted classes (a 0/1 indicator matrix for multilabel
             targets, each label predicted where its activation exceeds 0.5).
         """
-        out = self._forward(self._validate_predict_input(X))
+        out = self._forward(_validation.check_X(self, X))
         if self._is_multilabel():
             return self._label_binarizer.inverse_transform(out)
         return self.classes_[out.argmax(axis=1)]
@@ -920,7 +885,7 @@ class SigmoidMLPClassifier(CallbackSupportMixin, ClassifierMixin, BaseEstimator)
             The normalised activations, in the order of ``classes_``, of the
             dtype of the weights.
         """
-        out = self._forward(self._validate_predict_input(X))
+        out = self._forward(_validation.check_X(self, X))
         if self.out_activation_ == "logistic" and not self._is_multilabel():
             total = out.sum(axis=1, keepdims=True)
             np.divide(out, total, out=out, where=total > 0)
@@ -964,7 +929,7 @@ class SigmoidMLPClassifier(CallbackSupportMixin, ClassifierMixin, BaseEstimator)
         activations : ndarray of shape (n_samples, hidden_layer_sizes[layer])
             The sigmoid activations of that layer.
         """
-        X = self._validate_predict_input(X)
+        X = _validation.check_X(self, X)
         n_hidden = self.n_layers_ - 2
         if not -n_hidden <= layer < n_hidden:
             raise ValueError(

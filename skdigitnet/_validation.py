@@ -9,6 +9,7 @@ module that imports scikit-learn's private helpers: ``_fit_context`` (as
 """
 
 import math
+import warnings
 from numbers import Integral, Real
 
 import numpy as np
@@ -33,6 +34,7 @@ from sklearn.utils.validation import (
     _assert_all_finite,
     _check_sample_weight,
     check_consistent_length,
+    check_is_fitted,
     column_or_1d,
     validate_data,
 )
@@ -189,6 +191,31 @@ def check_X_y(estimator, X, y, *, reset):
     if sp.issparse(X):
         X = X.tocsr()
     return X, y
+
+
+def check_X(estimator, X):
+    """Validate the inputs of a fitted estimator's prediction."""
+    check_is_fitted(estimator)
+    X = validate_data(
+        estimator,
+        X,
+        accept_sparse=["csr", "csc"],
+        dtype=(np.float64, np.float32),
+        reset=False,
+    )
+    return X.tocsr() if sp.issparse(X) else X
+
+
+def check_batch_size(batch_size, n_samples):
+    """Return the mini-batch size for ``n_samples``: ``"auto"`` resolved, clipped."""
+    if batch_size == "auto":
+        return min(200, n_samples)
+    if batch_size > n_samples:
+        warnings.warn(
+            "Got `batch_size` less than 1 or larger than sample size. It is "
+            "going to be clipped"
+        )
+    return min(batch_size, n_samples)
 
 
 def check_classes(y, classes_, *, name="y", same=False):
