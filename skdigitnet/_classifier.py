@@ -5,7 +5,8 @@ training loop: ``_fit`` serves ``fit`` and ``partial_fit``, ``_run_epochs``
 and ``_end_epoch`` keep the counts, curves and history, ``_StoppingRule``
 says when to stop, and prediction follows. The mathematics lives in
 :mod:`skdigitnet._network` (and its fast path :mod:`skdigitnet._buffered`),
-the update rules in :mod:`skdigitnet._optimizer`, input checks in
+driven one epoch at a time by :mod:`skdigitnet._epoch`; the update rules
+in :mod:`skdigitnet._optimizer`, input checks in
 :mod:`skdigitnet._validation`, the monitors in :mod:`skdigitnet._monitors`.
 
 The state rule: fitted attributes are replaced, never changed in place. An
