@@ -67,7 +67,7 @@ from threadpoolctl import threadpool_info, threadpool_limits
 
 import skdigitnet
 from skdigitnet import SigmoidMLPClassifier
-from skdigitnet._classifier import MONITORS
+from skdigitnet._monitors import MONITORS
 
 sys.path.insert(0, str(Path(__file__).parent))
 from _book_network import Network  # noqa: E402

@@ -4,7 +4,8 @@ A scikit-learn compatible classifier built from sigmoid neurons, trained by
 mini-batch stochastic gradient descent and backpropagation written in numpy.
 """
 
-from ._classifier import SaturationWarning, SigmoidMLPClassifier
+from ._classifier import SigmoidMLPClassifier
+from ._monitors import SaturationWarning
 from ._onnx import register_onnx_converter, to_onnx
 from ._persistence import SKOPS_TRUSTED_TYPES, InconsistentVersionWarning
 from ._preprocessing import GreyLevelScaler

@@ -1,152 +1,95 @@
 """SigmoidMLPClassifier: the book's network as a scikit-learn classifier.
 
-This module validates input, encodes labels and keeps the training loop's
-bookkeeping; the mathematics lives in :mod:`skdigitnet._network`. It is the
-only module that imports scikit-learn's private helpers.
+This module is the estimator's public face and keeps the books of its
+training loop: ``_fit`` serves ``fit`` and ``partial_fit``, ``_run_epochs``
+and ``_end_epoch`` keep the counts, curves and history, ``_StoppingRule``
+says when to stop, and prediction follows. The mathematics lives in
+:mod:`skdigitnet._network` (and its fast path :mod:`skdigitnet._buffered`),
+driven one epoch at a time by :mod:`skdigitnet._epoch`; the update rules
+in :mod:`skdigitnet._optimizer`, input checks in
+:mod:`skdigitnet._validation`, the monitors in :mod:`skdigitnet._monitors`.
+
+The state rule: fitted attributes are replaced, never changed in place. An
+epoch trains copies of ``coefs_`` and ``intercepts_`` and assigns them;
+curves and ``history_`` become new lists (``[*old, new]``, never
+``append``), and counts and scores are numbers. That is why a failed or
+interrupted call is undone by putting back the attributes saved at its
+start (``_fitted_state``) without copying the weights. Two objects change in
+place, so they are saved differently: the optimizer (velocities, rate) is
+deep-copied, and the shuffles' ``RandomState`` keeps its ``get_state()``. A
+new attribute obeys the rule or joins that list;
+``tests/test_state.py::test_no_fitted_attribute_is_changed_in_place``
+checks it.
 """
 
 import copy
-import math
 import time
 import warnings
-from numbers import Integral, Real
 
 import numpy as np
-import scipy.sparse as sp
-from sklearn.base import BaseEstimator, ClassifierMixin, _fit_context
+from sklearn.base import BaseEstimator, ClassifierMixin
 from sklearn.exceptions import ConvergenceWarning
-from sklearn.metrics import accuracy_score
-from sklearn.model_selection import train_test_split
 from sklearn.preprocessing import LabelBinarizer
-from sklearn.utils import check_random_state, compute_sample_weight
-from sklearn.utils._param_validation import (  # noqa: F401 (the command line's)
-    Interval,
-    InvalidParameterError,
-    Options,
-    StrOptions,
-)
-from sklearn.utils.multiclass import (
-    _check_partial_fit_first_call,
-    check_classification_targets,
-    type_of_target,
-    unique_labels,
-)
-from sklearn.utils.validation import (
-    _assert_all_finite,
-    _check_sample_weight,
-    check_consistent_length,
-    check_is_fitted,
-    column_or_1d,
-    validate_data,
-)
+from sklearn.utils import check_random_state
 
-from . import _buffered, _network, _persistence
+from . import _buffered, _epoch, _monitors, _network, _persistence, _validation
 from ._callbacks import CallbackSupportMixin, FitTasks, restored_state, saved_state
 from ._optimizer import SGDOptimizer
+from ._validation import (
+    InvalidParameterError,  # noqa: F401 (the command line's)
+    fit_context,
+)
 
 # Attributes of scikit-learn's callback support, which a failed fit keeps.
 _CALLBACK_ATTRIBUTES = ("_skl_callbacks", "_callback")
 
-# The book's four monitors (network2.SGD's monitor_* switches) and chapter
-# 5's learning speed. Each costs a pass over a data set after the epoch, so
-# each is asked for by name in ``monitor``.
-MONITORS = (
-    "training_cost",
-    "training_accuracy",
-    "evaluation_cost",
-    "evaluation_accuracy",
-    "learning_speed",
-)
-_EVALUATION_MONITORS = {"evaluation_cost", "evaluation_accuracy"}
 
-# Rows per backward pass when the learning speed is measured, to bound memory.
-_SPEED_CHUNK = 1000
+class _StoppingRule:
+    """When training stops, made from the parameters at each call.
 
-
-class _MonitorNames(Options):
-    """A list or tuple of names from ``MONITORS``.
-
-    An ``Options`` so that scikit-learn's parameter validation, which only
-    knows its own constraint classes, accepts it.
+    It holds no state: the count of epochs without improvement and the best
+    scores are the estimator's attributes, numbers that each epoch replaces.
     """
 
-    def __init__(self):
-        super().__init__(type=(list, tuple), options=set(MONITORS))
+    # The threshold of the plateau rules under tol=None: MLPClassifier's tol.
+    DEFAULT_TOL = 1e-4
 
-    def is_satisfied_by(self, val):
-        return isinstance(val, (list, tuple)) and all(
-            isinstance(name, str) and name in MONITORS for name in val
+    def __init__(self, estimator):
+        self.tol = self.DEFAULT_TOL if estimator.tol is None else estimator.tol
+        self.on_validation = estimator.early_stopping
+        self.patience = estimator.n_iter_no_change
+        # tol=None asks for no rule on the training loss; early stopping and
+        # the adaptive schedule are rules of their own.
+        self.active = (
+            estimator.tol is not None
+            or estimator.early_stopping
+            or estimator.learning_rate == "adaptive"
         )
 
-    def __str__(self):
-        return f"a list or tuple of names among {list(MONITORS)}"
+    def count(self, count, score, best):
+        """Return the new count of epochs without improvement (higher is better)."""
+        return count + 1 if score < best + self.tol else 0
 
+    def plateaued(self, count):
+        """Whether ``count`` epochs without improvement ask to stop."""
+        return self.active and count > self.patience
 
-# The saturation check after fit (see SaturationWarning). On a row, a hidden
-# neuron is saturated where its activation is below 0.02 or above 0.98: its
-# sigmoid' is then under 0.02, a twelfth of its peak, and so is its
-# gradient. Measured on the digits after the default 30 epochs, more than
-# 75% of the hidden neurons are saturated on most rows with StandardScaler
-# (84% to 100% over folds, seeds and 30 or 100 neurons) and at most 57% with
-# MinMaxScaler. Inputs within [-1, 1] are not checked: on Fashion-MNIST
-# scaled to [0, 1], the book's own setting, training leaves every hidden
-# neuron saturated (chapter 3's case for its remedies), with or without
-# scaled weights, and scaling is then not what to change.
-# The threshold of the plateau rules under tol=None: MLPClassifier's tol.
-_PLATEAU_TOL = 1e-4
-
-_INPUT_SCALE = 1 + 1e-6  # float32 rounding of a scaler's 1.0
-_SATURATED_ACTIVATION = 0.02
-_SATURATED_NEURONS = 0.75
-_SATURATION_ROWS = 2000
-
-
-# X_val's values spanning this many times more, or less, than X's are taken
-# for data that skipped a Pipeline's scaling (raw pixels: 255 times).
-_VAL_SPAN_RATIO = 8.0
-
-
-def _value_span(X):
-    """Largest minus smallest value of a dense or sparse ``X`` (0 if empty)."""
-    values = X.data if sp.issparse(X) else X
-    if values.size == 0:
-        return 0.0
-    high, low = float(np.max(values)), float(np.min(values))
-    if sp.issparse(X) and X.nnz < X.shape[0] * X.shape[1]:
-        high, low = max(high, 0.0), min(low, 0.0)
-    return high - low
-
-
-def _warn_if_val_range_differs(X, validation):
-    """Warn when ``X_val`` spans a clearly other range than ``X``.
-
-    The usual cause is a Pipeline that hands ``X_val`` to the classifier
-    without the transforms ``X`` went through.
-    """
-    if validation is None:
-        return
-    span, span_val = _value_span(X), _value_span(validation[0])
-    if not (span > 0 and span_val > 0):
-        return
-    if max(span / span_val, span_val / span) > _VAL_SPAN_RATIO:
-        warnings.warn(
-            f"X_val's values span {span_val:.3g} and X's {span:.3g}: X_val "
-            "looks untransformed. In a Pipeline, make it pass through the "
-            "earlier steps with Pipeline(..., transform_input=['X_val']).",
-            UserWarning,
-            stacklevel=2,
+    def message(self):
+        """Say why the optimizer stops, or divides the rate."""
+        what = "Validation score" if self.on_validation else "Training loss"
+        return (
+            f"{what} did not improve more than tol={self.tol:f} for "
+            f"{self.patience} consecutive epochs."
         )
 
-
-class SaturationWarning(UserWarning):
-    """Warning that most hidden neurons are saturated on the training data.
-
-    A saturated sigmoid neuron (activation near 0 or 1) learns slowly, since
-    its gradient carries the factor ``sigmoid'(z)``: chapter 3's learning
-    slowdown. It usually means inputs on a larger scale than the N(0, 1)
-    weights expect, such as standardised features; the warning says what
-    to change.
-    """
+    def warn_at_max_iter(self, max_iter):
+        """Warn that all epochs ran although a stopping rule was asked for."""
+        if self.active:
+            warnings.warn(
+                f"Stochastic Optimizer: Maximum iterations ({max_iter})"
+                " reached and the optimization hasn't converged yet.",
+                ConvergenceWarning,
+            )
 
 
 class SigmoidMLPClassifier(CallbackSupportMixin, ClassifierMixin, BaseEstimator):
@@ -164,18 +107,16 @@ class SigmoidMLPClassifier(CallbackSupportMixin, ClassifierMixin, BaseEstimator)
     Parameters
     ----------
     hidden_layer_sizes : array-like of shape (n_layers - 2,), default=(30,)
-        The number of neurons of each hidden layer. The book's ``sizes`` is
-        ``[n_features, *hidden_layer_sizes, n_classes]``.
+        The number of neurons of each hidden layer: the book's ``sizes`` is
+        ``[n_features, *hidden_layer_sizes, n_outputs_]``.
 
     loss : {"squared_error", "cross_entropy", "log_loss"}, \
             default="squared_error"
-        The cost. ``"squared_error"`` is the book's quadratic cost with
-        sigmoid outputs; ``"cross_entropy"`` is chapter 3's cross-entropy of
-        sigmoid outputs, which removes the learning slowdown of saturated
-        output neurons; ``"log_loss"`` uses softmax outputs and the
-        log-likelihood, as :class:`~sklearn.neural_network.MLPClassifier`.
-        Multilabel targets always have sigmoid outputs (``"log_loss"`` is
-        then the cross-entropy).
+        The cost: the book's quadratic cost, chapter 3's cross-entropy (both
+        with sigmoid outputs), or softmax outputs with the log-likelihood,
+        as :class:`~sklearn.neural_network.MLPClassifier`. Multilabel
+        targets always have sigmoid outputs (``"log_loss"`` then means the
+        cross-entropy).
 
     weight_init : {"gaussian", "scaled"}, default="gaussian"
         ``"gaussian"`` draws weights from N(0, 1) as in chapter 1; ``"scaled"``
@@ -183,12 +124,10 @@ class SigmoidMLPClassifier(CallbackSupportMixin, ClassifierMixin, BaseEstimator)
         always N(0, 1).
 
     alpha : float, default=0.0
-        Strength of the L2 penalty on the weights (not the biases). Each
-        mini-batch of ``m`` samples adds ``alpha * w / m`` to the weights'
-        gradient (``m`` being the batch's weight sum with sample weights), as
-        :class:`~sklearn.neural_network.MLPClassifier` does. The
-        book's regularisation parameter ``lmbda`` over ``n`` training samples
-        corresponds to ``alpha = lmbda * batch_size / n``.
+        Strength of the L2 penalty on the weights (not the biases): each
+        mini-batch of weight sum ``m`` adds ``alpha * w / m`` to the
+        gradient, as :class:`~sklearn.neural_network.MLPClassifier` does.
+        The book's ``lmbda`` over ``n`` samples is ``lmbda * batch_size / n``.
 
     batch_size : int or "auto", default=10
         Size of the mini-batches, the book's ``mini_batch_size``. Clipped,
@@ -198,13 +137,10 @@ class SigmoidMLPClassifier(CallbackSupportMixin, ClassifierMixin, BaseEstimator)
 
     learning_rate : {"constant", "invscaling", "adaptive"}, default="constant"
         Learning-rate schedule, as in
-        :class:`~sklearn.neural_network.MLPClassifier`: ``"constant"`` keeps
-        ``learning_rate_init``; ``"invscaling"`` uses
-        ``learning_rate_init / (t + 1) ** power_t`` after each epoch, ``t``
-        being the number of samples seen; ``"adaptive"`` divides the rate by
-        5 whenever more than ``n_iter_no_change`` epochs in a row fail to
-        improve by ``tol`` (1e-4 with ``tol=None``), and stops training once
-        the rate is below 1e-6.
+        :class:`~sklearn.neural_network.MLPClassifier`: ``"invscaling"``
+        uses ``learning_rate_init / (t + 1) ** power_t`` after each epoch;
+        ``"adaptive"`` divides the rate by 5 at each plateau (see ``tol``)
+        and stops once it is below 1e-6.
 
     learning_rate_init : float, default=3.0
         The learning rate, the book's ``eta``.
@@ -223,18 +159,14 @@ class SigmoidMLPClassifier(CallbackSupportMixin, ClassifierMixin, BaseEstimator)
         Pass an int for reproducible results.
 
     tol : float or None, default=None
-        The stopping rule's threshold. With a float, training stops when the
-        training loss (or, with ``early_stopping``, the validation accuracy)
-        has not improved by at least ``tol`` for more than
-        ``n_iter_no_change`` consecutive epochs, and reaching ``max_iter``
-        first warns with a :class:`~sklearn.exceptions.ConvergenceWarning`.
-        ``None``, the book's behaviour, runs exactly ``max_iter`` epochs with
-        no rule on the training loss and no warning, as
-        :class:`~sklearn.linear_model.SGDClassifier` does with ``tol=None``.
-        The plateau rules asked for by ``early_stopping=True`` or
-        ``learning_rate="adaptive"`` still apply, with MLPClassifier's
-        default threshold 1e-4 in place of ``None``, and warn at
-        ``max_iter`` as with a float.
+        The stopping rule's threshold: training stops when the training loss
+        (with ``early_stopping``, the validation accuracy) has not improved
+        by ``tol`` for more than ``n_iter_no_change`` epochs, and reaching
+        ``max_iter`` first warns with a
+        :class:`~sklearn.exceptions.ConvergenceWarning`. ``None``, the book's
+        behaviour, runs ``max_iter`` epochs with no rule on the training
+        loss; ``early_stopping`` and the ``"adaptive"`` schedule still apply
+        their rules, with MLPClassifier's threshold 1e-4.
 
     verbose : bool, default=False
         Print one line per epoch: the epoch, the training loss and seconds.
@@ -252,14 +184,10 @@ class SigmoidMLPClassifier(CallbackSupportMixin, ClassifierMixin, BaseEstimator)
         Whether to use Nesterov's momentum (only when ``momentum > 0``).
 
     early_stopping : bool, default=False
-        Hold out a stratified ``validation_fraction`` of the training data,
-        stop when its accuracy has not improved by ``tol`` (1e-4 with
-        ``tol=None``) for more than ``n_iter_no_change`` epochs, and keep
-        the weights of the best epoch. As in
-        :class:`~sklearn.neural_network.MLPClassifier`, and unlike
-        :class:`~sklearn.linear_model.SGDClassifier`, whose early stopping
-        never stops with ``tol=None``: asking for early stopping asks for a
-        stopping rule.
+        Hold out a stratified ``validation_fraction`` of the training data
+        (or use ``X_val``), stop at a plateau of its accuracy (see ``tol``)
+        and keep the weights of the best epoch, as
+        :class:`~sklearn.neural_network.MLPClassifier` does.
 
     validation_fraction : float, default=0.1
         The fraction of the training data held out for early stopping.
@@ -278,20 +206,23 @@ class SigmoidMLPClassifier(CallbackSupportMixin, ClassifierMixin, BaseEstimator)
 
     monitor : str, list or tuple of str, or None, default=None
         What ``history_`` records after each epoch besides the epoch, its
-        ``loss``, ``learning_rate`` and ``seconds``; each name costs a pass
-        over a data set with the epoch's final weights. The book's
-        ``network2.SGD`` monitors: ``"training_cost"``,
+        ``loss``, ``learning_rate`` and ``seconds``: the book's
+        ``network2.SGD`` monitors ``"training_cost"``,
         ``"training_accuracy"``, ``"evaluation_cost"`` and
-        ``"evaluation_accuracy"``; the evaluation data is ``X_val, y_val``
+        ``"evaluation_accuracy"``, and chapter 5's ``"learning_speed"``. Each
+        costs a pass over a data set. The evaluation data is ``X_val, y_val``
         given to ``fit``, else, with ``early_stopping``, the held-out
-        fraction, and the two evaluation monitors are recorded whenever
-        there is evaluation data, named or not. ``"learning_speed"`` is
-        chapter 5's speed of learning of each layer. See ``history_``.
+        fraction; its two monitors are recorded whenever there is some.
 
     Attributes
     ----------
     classes_ : ndarray of shape (n_classes,)
         The class labels (for multilabel targets, ``arange(n_labels)``).
+
+    target_type_ : str
+        The type of the targets, as
+        :func:`~sklearn.utils.multiclass.type_of_target` says:
+        ``"binary"``, ``"multiclass"`` or ``"multilabel-indicator"``.
 
     n_features_in_ : int
         Number of features seen during fit.
@@ -324,13 +255,9 @@ class SigmoidMLPClassifier(CallbackSupportMixin, ClassifierMixin, BaseEstimator)
 
     loss_ : float
         The training loss of the last epoch: the mean cost of its
-        mini-batches, each taken before its step, plus the L2 term
-        ``alpha * ||w||^2 * n_steps / (2 W)``: each of the epoch's
-        ``n_steps`` steps adds ``alpha * ||w||^2 / 2`` to its batch's cost
-        before dividing by the batch's weight sum, and ``W`` is the total
-        weight (the number of samples without sample weights, making the
-        term about ``alpha * ||w||^2 / (2 batch_size)``), as in
-        :class:`~sklearn.neural_network.MLPClassifier`.
+        mini-batches, each taken before its step, plus, as
+        :class:`~sklearn.neural_network.MLPClassifier`'s, the L2 term
+        ``alpha * ||w||^2 / 2`` of each step over the total sample weight.
 
     loss_curve_ : list of float
         ``loss_`` after each epoch.
@@ -352,27 +279,11 @@ class SigmoidMLPClassifier(CallbackSupportMixin, ClassifierMixin, BaseEstimator)
         ``pandas.DataFrame(clf.history_)`` is a table of the epochs):
         ``"epoch"`` (counted from 1), ``"loss"`` (``loss_``),
         ``"learning_rate"`` (the ``eta`` the epoch used), ``"seconds"`` (its
-        duration, monitors included), each name in ``monitor``, and
-        ``"evaluation_cost"`` and ``"evaluation_accuracy"`` whenever there is
-        evaluation data (``X_val``, or early stopping's held-out fraction):
-
-        - ``"training_cost"``, ``"evaluation_cost"``: the mean cost of the
-          training or evaluation data under the epoch's final weights, plus
-          the L2 term of ``loss_``, as the book's ``total_cost`` (which
-          scales the evaluation data's L2 term by its own size instead).
-          Without L2, the evaluation cost is ``validation_loss_curve_``'s.
-        - ``"training_accuracy"``, ``"evaluation_accuracy"``: the fraction
-          classified right (the book counts them), weighted by the sample
-          weights where given.
-        - ``"learning_speed"``: a list, one float per layer after the input
-          (the hidden layers, then the output layer), the norm
-          ``||delta^l||`` of the gradient of the mean training cost with
-          respect to that layer's biases, computed as chapter 5 does: by
-          backpropagation over the whole training set with the epoch's
-          final weights (the book uses its 1,000 training images). That is
-          the gradient of the cost itself at a known point, free of the
-          mini-batches' noise, which would inflate a mean of per-batch
-          norms, and computing it apart leaves the training epoch as it is.
+        duration, monitors included), and a value for each monitor recorded
+        (see ``monitor``): a float, or for ``"learning_speed"`` one float per
+        layer after the input. The user guide's section on the book's
+        monitors says what each measures. Without L2, ``"evaluation_cost"``
+        is ``validation_loss_curve_``'s.
 
     See Also
     --------
@@ -381,48 +292,20 @@ class SigmoidMLPClassifier(CallbackSupportMixin, ClassifierMixin, BaseEstimator)
 
     Notes
     -----
-    The book's symbols: ``sizes`` is ``[n_features, *hidden_layer_sizes,
-    n_outputs_]``, ``eta`` is ``learning_rate_init``, ``mini_batch_size`` is
-    ``batch_size``, ``epochs`` is ``max_iter``, ``weights[l]`` is
-    ``coefs_[l].T`` and ``biases[l]`` is ``intercepts_[l]`` as a column.
-
-    The prediction is the class whose output neuron has the highest
-    activation. Sigmoid outputs are not probabilities: ``predict_proba``
-    returns them normalised to sum to 1 over the classes, so that its
-    ``argmax`` is ``predict``. With softmax outputs it returns them as they
-    are; for multilabel targets, each label's own sigmoid activation.
-
     The defaults expect inputs in [0, 1], as the book's pixels are. Larger
-    inputs, such as raw pixels or standardised features, give the N(0, 1)
-    weights' neurons large weighted inputs that saturate them. When the
-    training data has values beyond [-1, 1], ``fit`` ends with a forward
-    pass over at most 2,000 evenly spaced training rows; a hidden neuron
-    counts as saturated when its activation is below 0.02 or above 0.98
-    (where ``sigmoid'`` is under a twelfth of its peak) on more than half of
-    them, and when more than three quarters of the hidden neurons are,
-    ``fit`` warns once with a :class:`SaturationWarning`. On the digits
-    after 30 epochs, ``StandardScaler`` gives 84% to 100% of the neurons
-    saturated (30 or 100 of them, over folds and seeds) and ``MinMaxScaler``
-    at most 57%. Inputs within [-1, 1] are not checked: on MNIST-like
-    images in [0, 1], the book's own setting, training leaves most hidden
-    neurons saturated whatever the initialisation, the slowdown that
-    chapter 3's cross-entropy and scaled weights address.
+    inputs, such as raw pixels or standardised features, saturate the
+    hidden neurons of N(0, 1) weights: when ``X`` leaves [-1, 1], ``fit``
+    checks and warns with a :class:`~skdigitnet.SaturationWarning`.
 
     An interrupt (Ctrl-C) during the first epoch of a call undoes the call
     and re-raises ``KeyboardInterrupt``; after whole epochs, ``fit`` keeps
-    them and warns. Any other error, a warning raised as an error (with
-    ``warnings.simplefilter("error")``) included, leaves the estimator as it
-    was before the call. Each call to ``partial_fit`` checks the parameters, which
-    ``set_params`` may have changed.
+    them and warns. Any other error, a warning raised as an error included,
+    leaves the estimator as it was before the call. Each ``partial_fit``
+    checks the parameters, which ``set_params`` may have changed.
 
     With scikit-learn 1.9 or later, ``set_callbacks`` takes callbacks of
-    :mod:`sklearn.callback`, such as ``ProgressBar`` and ``ScoringMonitor``:
-    ``fit`` is one task, each epoch one of its subtasks. The hooks receive
-    the training data, which ``ScoringMonitor`` scores; to score the
-    validation set each epoch, give it a scorer that closes over it, such as
-    ``scoring={"evaluation": lambda est, X, y: est.score(X_val, y_val)}``.
-    A saved model keeps these callbacks' settings only (not a monitor's
-    logs, nor its listener): they are built afresh when it is loaded.
+    :mod:`sklearn.callback`: ``fit`` is one task, each epoch one of its
+    subtasks (see the user guide).
 
     References
     ----------
@@ -442,38 +325,7 @@ class SigmoidMLPClassifier(CallbackSupportMixin, ClassifierMixin, BaseEstimator)
     True
     """
 
-    _parameter_constraints: dict = {
-        "hidden_layer_sizes": [
-            "array-like",
-            Interval(Integral, 1, None, closed="left"),
-        ],
-        "loss": [StrOptions({"squared_error", "cross_entropy", "log_loss"})],
-        "weight_init": [StrOptions({"gaussian", "scaled"})],
-        "alpha": [Interval(Real, 0, None, closed="left")],
-        "batch_size": [
-            StrOptions({"auto"}),
-            Interval(Integral, 1, None, closed="left"),
-        ],
-        "learning_rate": [StrOptions({"constant", "invscaling", "adaptive"})],
-        "learning_rate_init": [Interval(Real, 0, None, closed="neither")],
-        "power_t": [Interval(Real, 0, None, closed="left")],
-        "max_iter": [Interval(Integral, 1, None, closed="left")],
-        "shuffle": ["boolean"],
-        "random_state": ["random_state"],
-        "tol": [Interval(Real, 0, None, closed="left"), None],
-        "verbose": ["verbose"],
-        "warm_start": ["boolean"],
-        "momentum": [Interval(Real, 0, 1, closed="both")],
-        "nesterovs_momentum": ["boolean"],
-        "early_stopping": ["boolean"],
-        "validation_fraction": [Interval(Real, 0, 1, closed="neither")],
-        "n_iter_no_change": [
-            Interval(Integral, 1, None, closed="left"),
-            Options(Real, {np.inf}),
-        ],
-        "class_weight": [dict, StrOptions({"balanced"}), None],
-        "monitor": [_MonitorNames(), StrOptions(set(MONITORS)), None],
-    }
+    _parameter_constraints: dict = _validation.PARAMETER_CONSTRAINTS
 
     def __init__(
         self,
@@ -522,7 +374,7 @@ class SigmoidMLPClassifier(CallbackSupportMixin, ClassifierMixin, BaseEstimator)
         self.class_weight = class_weight
         self.monitor = monitor
 
-    @_fit_context(prefer_skip_nested_validation=True)
+    @fit_context(prefer_skip_nested_validation=True)
     def fit(
         self,
         X,
@@ -549,15 +401,11 @@ class SigmoidMLPClassifier(CallbackSupportMixin, ClassifierMixin, BaseEstimator)
 
         X_val : {array-like, sparse matrix} of shape (n_val, n_features), \
                 default=None
-            A validation set of your own, the book's ``evaluation_data``:
-            early stopping and the evaluation monitors use it instead of
-            holding out ``validation_fraction`` of ``X``; ``history_``
-            records its ``"evaluation_cost"`` and ``"evaluation_accuracy"``
-            after each epoch. Requires ``y_val``. In a
-            :class:`~sklearn.pipeline.Pipeline`, ``X_val`` is transformed as
-            ``X`` with ``Pipeline(..., transform_input=["X_val"])``; a
-            ``UserWarning`` says when its values span a range clearly unlike
-            ``X``'s, as untransformed data does.
+            A validation set of your own, the book's ``evaluation_data``, in
+            place of early stopping's held-out fraction; ``history_`` records
+            its evaluation monitors. In a :class:`~sklearn.pipeline.Pipeline`,
+            pass ``transform_input=["X_val"]`` to transform it as ``X``; a
+            ``UserWarning`` says when its values look untransformed.
 
         y_val : array-like of shape (n_val,) or (n_val, n_labels), \
                 default=None
@@ -577,7 +425,7 @@ class SigmoidMLPClassifier(CallbackSupportMixin, ClassifierMixin, BaseEstimator)
         -----
         SaturationWarning
             When most hidden neurons are saturated on the training data (see
-            the Notes of the class).
+            :class:`~skdigitnet.SaturationWarning`).
 
         ConvergenceWarning
             When all ``max_iter`` epochs ran although a stopping rule was
@@ -587,7 +435,7 @@ class SigmoidMLPClassifier(CallbackSupportMixin, ClassifierMixin, BaseEstimator)
         validation = (X_val, y_val, sample_weight_val)
         return self._fit(X, y, sample_weight, incremental=False, validation=validation)
 
-    @_fit_context(prefer_skip_nested_validation=True)
+    @fit_context(prefer_skip_nested_validation=True)
     def partial_fit(
         self,
         X,
@@ -620,18 +468,9 @@ class SigmoidMLPClassifier(CallbackSupportMixin, ClassifierMixin, BaseEstimator)
             All the classes that ``y`` may hold over all calls. Required on
             the first call, ignored (but checked) on later calls.
 
-        X_val : {array-like, sparse matrix} of shape (n_val, n_features), \
-                default=None
-            The evaluation data, whose ``"evaluation_cost"`` and
-            ``"evaluation_accuracy"`` ``history_`` records; an evaluation
-            monitor in ``monitor`` requires it.
-
-        y_val : array-like of shape (n_val,) or (n_val, n_labels), \
-                default=None
-            The labels of ``X_val``.
-
-        sample_weight_val : array-like of shape (n_val,), default=None
-            Weights of the validation samples.
+        X_val, y_val, sample_weight_val : default=None
+            The evaluation data, its labels and weights, as in :meth:`fit`;
+            an evaluation monitor in ``monitor`` requires them.
 
         Returns
         -------
@@ -667,14 +506,22 @@ class SigmoidMLPClassifier(CallbackSupportMixin, ClassifierMixin, BaseEstimator)
             X, Y, sample_weight = self._prepare(
                 X, y, sample_weight, incremental, classes
             )
-            validation = self._check_validation(*validation, X.dtype)
-            _warn_if_val_range_differs(X, validation)
+            validation = _validation.check_validation_set(
+                self, *validation, binarizer=self._label_binarizer
+            )
+            _monitors.warn_if_val_range_differs(X, validation)
             tasks.begin()
             self._run_epochs(X, Y, sample_weight, incremental, tasks, validation)
             tasks.end()
             if not incremental:
                 # Inside the try: a warning raised as an error undoes the call.
-                self._warn_if_saturated(X)
+                _monitors.warn_if_saturated(
+                    X,
+                    self.coefs_,
+                    self.intercepts_,
+                    weight_init=self.weight_init,
+                    loss=self.loss,
+                )
         except BaseException:
             self._restore(saved)
             raise
@@ -683,10 +530,8 @@ class SigmoidMLPClassifier(CallbackSupportMixin, ClassifierMixin, BaseEstimator)
     def _fitted_state(self):
         """Save what a call may change, for :meth:`_restore`.
 
-        Training replaces attributes rather than changing them in place (the
-        weights and curves are new arrays and lists after each epoch), but for
-        the optimizer, copied here, and the shuffles' generator, whose state
-        is kept.
+        The attributes themselves, which training replaces, but for the
+        optimizer and the generator (see the state rule, at the top).
         """
         saved = {name: vars(self)[name] for name in self._fitted_state_names()}
         if "_optimizer" in saved:
@@ -719,97 +564,65 @@ class SigmoidMLPClassifier(CallbackSupportMixin, ClassifierMixin, BaseEstimator)
             # scikit-learn's fit context checks the parameters on the first
             # partial_fit only; set_params may have changed them since.
             self._validate_params()
-            if self.early_stopping:
-                raise ValueError("partial_fit does not support early_stopping=True")
-            if isinstance(self.class_weight, str):
-                raise ValueError(
-                    "class_weight='balanced' is not supported by partial_fit: each "
-                    "call would balance its own labels alone. Compute the weights "
-                    "once from the whole training set's labels, with "
-                    "sklearn.utils.compute_class_weight('balanced', classes=classes, "
-                    "y=y), and pass them as a dict in class_weight, or pass "
-                    "sample_weight=compute_sample_weight('balanced', y) computed on "
-                    "the whole y."
-                )
-        if incremental and _check_partial_fit_first_call(self, classes):
-            self._label_binarizer = LabelBinarizer()
-            if type_of_target(y).startswith("multilabel"):
-                self._label_binarizer.fit(y)
-            else:
-                self._label_binarizer.fit(classes)
+            _validation.check_partial_fit_params(self.early_stopping, self.class_weight)
+            binarizer = _validation.partial_fit_binarizer(self, y, classes)
+            if binarizer is not None:  # classes_ is set: the call's first
+                self._label_binarizer = binarizer
+                self.target_type_ = binarizer.y_type_
         first_pass = not hasattr(self, "coefs_") or (
             not self.warm_start and not incremental
         )
         if not first_pass:
-            self._check_continuation(X)
-        X, Y = self._validate_input(X, y, incremental, reset=first_pass)
+            _validation.check_continuation(
+                X,
+                self.coefs_,
+                hidden_layer_sizes=self.hidden_layer_sizes,
+                loss=(self.loss, self._trained_loss(), self._loss),
+                warm_start=self.warm_start,
+            )
+        X, y = _validation.check_X_y(self, X, y, reset=first_pass)
+        if not hasattr(self, "classes_") or (not self.warm_start and not incremental):
+            self._set_targets(LabelBinarizer().fit(y))
+        else:
+            same = self.warm_start and not incremental
+            _validation.check_classes(y, self.classes_, same=same)
+        if len(self.classes_) < 2:
+            raise ValueError(
+                "The number of classes has to be greater than one; got "
+                f"{len(self.classes_)} class"
+            )
         if not first_pass:
             # Continue in the dtype the weights already have.
             X = X.astype(self.coefs_[0].dtype, copy=False)
-            Y = Y.astype(X.dtype, copy=False)
-        sample_weight = self._check_weights(sample_weight, X, y)
+        Y = _validation.encode(self._label_binarizer, y, X.dtype)
+        sample_weight = _validation.check_weights(
+            sample_weight, self.class_weight, X, y, multilabel=self._is_multilabel()
+        )
         if first_pass:
             # The shuffles go on drawing from this generator over later
             # partial_fit and warm-started fit calls, so that k epochs in k
             # calls equal k epochs in one.
             self._random_state = check_random_state(self.random_state)
             self._initialize(X.shape[1], X.dtype)
-        if not first_pass and (self.validation_scores_ is None) == self.early_stopping:
+        else:
+            self._carry_over()
+        return X, Y, sample_weight
+
+    def _set_targets(self, binarizer):
+        self._label_binarizer = binarizer
+        self.target_type_ = binarizer.y_type_
+        self.classes_ = binarizer.classes_
+
+    def _carry_over(self):
+        """Start afresh what parameters changed since the last call."""
+        if (self.validation_scores_ is None) == self.early_stopping:
             # early_stopping changed since the last call: its books start afresh.
             self._init_stopping()
-        if not first_pass and self._optimizer_params() != self._optimizer.settings():
+        if self._optimizer_params() != self._optimizer.settings():
             # Settings changed since the last call: the rule starts afresh.
             self._optimizer = SGDOptimizer(
                 self.coefs_ + self.intercepts_, **self._optimizer_params()
             )
-        return X, Y, sample_weight
-
-    def _check_continuation(self, X):
-        """Refuse to continue a network that the parameters no longer describe.
-
-        A warm-started ``fit`` or a ``partial_fit`` trains the fitted weights
-        further: a new ``hidden_layer_sizes`` or ``loss``, or float input of
-        the other precision, would otherwise be silently ignored.
-        """
-        changed = []
-        fitted_hidden = [w.shape[1] for w in self.coefs_[:-1]]
-        if self._hidden_sizes() != fitted_hidden:
-            changed.append(
-                f"hidden_layer_sizes={self.hidden_layer_sizes!r} (the fitted "
-                f"network has {tuple(fitted_hidden)})"
-            )
-        if self._trained_loss() != self._loss:
-            changed.append(
-                f"loss={self.loss!r} (the network was fitted with {self._loss!r})"
-            )
-        dtype = getattr(X, "dtype", None)
-        fitted_dtype = self.coefs_[0].dtype
-        if dtype in (np.float32, np.float64) and dtype != fitted_dtype:
-            changed.append(
-                f"X of dtype {np.dtype(dtype).name} (the weights are "
-                f"{fitted_dtype.name}; pass X.astype(np.{fitted_dtype.name}) to "
-                "continue them)"
-            )
-        if changed:
-            call = "partial_fit" if not self.warm_start else "fit with warm_start=True"
-            raise ValueError(
-                f"{call} continues the fitted network, which does not match "
-                f"{'; '.join(changed)}. Set warm_start=False, or start a new "
-                "estimator, to train a new network."
-            )
-
-    def _hidden_sizes(self):
-        """``hidden_layer_sizes`` as a checked list of positive ints."""
-        hidden = np.atleast_1d(self.hidden_layer_sizes).tolist()
-        # bool is an Integral, but True is no layer size.
-        if not all(
-            isinstance(h, Integral) and not isinstance(h, bool) and h > 0
-            for h in hidden
-        ):
-            raise ValueError(
-                f"hidden_layer_sizes must be positive integers, got {hidden}."
-            )
-        return hidden
 
     def _trained_loss(self):
         # The one place where the loss parameter becomes the trained loss:
@@ -828,143 +641,9 @@ class SigmoidMLPClassifier(CallbackSupportMixin, ClassifierMixin, BaseEstimator)
             "alpha": self.alpha,
         }
 
-    def _validate_input(self, X, y, incremental, reset):
-        X, y = validate_data(
-            self,
-            X,
-            y,
-            accept_sparse=["csr", "csc"],
-            multi_output=True,
-            dtype=(np.float64, np.float32),
-            # Converted once here, so that no epoch copies a strided X.
-            order="C",
-            reset=reset,
-        )
-        if y.ndim == 2 and y.shape[1] == 1:
-            y = column_or_1d(y, warn=True)
-        check_classification_targets(y)
-        if sp.issparse(X):
-            X = X.tocsr()
-
-        if not hasattr(self, "classes_") or (not self.warm_start and not incremental):
-            self._label_binarizer = LabelBinarizer().fit(y)
-            self.classes_ = self._label_binarizer.classes_
-        else:
-            classes = unique_labels(y)
-            if self.warm_start and not incremental:
-                if set(classes) != set(self.classes_):
-                    raise ValueError(
-                        "warm_start can only be used where `y` has the same "
-                        "classes as in the previous call to fit. Previously "
-                        f"got {self.classes_}, `y` has {classes}"
-                    )
-            elif len(np.setdiff1d(classes, self.classes_)):
-                raise ValueError(
-                    "`y` has classes not in `self.classes_`. "
-                    f"`self.classes_` has {self.classes_}. 'y' has {classes}."
-                )
-        if len(self.classes_) < 2:
-            raise ValueError(
-                "The number of classes has to be greater than one; got "
-                f"{len(self.classes_)} class"
-            )
-        Y = self._label_binarizer.transform(y)
-        if Y.shape[1] == 1 and self._label_binarizer.y_type_ == "binary":
-            # One output neuron per class, binary included, as in the book.
-            Y = np.hstack([1 - Y, Y])
-        return X, np.ascontiguousarray(Y, dtype=X.dtype)
-
-    def _check_weights(self, sample_weight, X, y):
-        if sample_weight is not None:
-            sample_weight = _check_sample_weight(sample_weight, X, dtype=X.dtype)
-            if np.any(sample_weight < 0):
-                raise ValueError("Negative values in data passed to `sample_weight`")
-        if self.class_weight is not None:
-            if self._is_multilabel():
-                raise ValueError("class_weight is not supported for multilabel y")
-            if isinstance(self.class_weight, dict):
-                _check_class_weight(self.class_weight)
-            class_weight = compute_sample_weight(self.class_weight, y)
-            if sample_weight is None:
-                sample_weight = class_weight.astype(X.dtype)
-            else:
-                sample_weight = sample_weight * class_weight.astype(X.dtype)
-        if sample_weight is not None and not np.any(sample_weight > 0):
-            raise ValueError(
-                "Sample weights must contain at least one non-zero number."
-            )
-        return sample_weight
-
-    def _monitors(self):
-        if self.monitor is None:
-            return set()
-        return {self.monitor} if isinstance(self.monitor, str) else set(self.monitor)
-
-    def _check_validation(self, X_val, y_val, sample_weight_val, dtype):
-        """Check the validation set given to fit, encoded as the training set.
-
-        Returns ``None`` when none is given, else ``(X_val, Y_val, sw_val)``
-        with ``Y_val`` of shape ``(n_val, n_outputs_)``.
-        """
-        evaluation = bool(self._monitors() & _EVALUATION_MONITORS)
-        if X_val is None and y_val is None:
-            if sample_weight_val is not None:
-                raise ValueError(
-                    "sample_weight_val is provided, but X_val and y_val were not "
-                    "provided."
-                )
-            if evaluation and not self.early_stopping:
-                raise ValueError(
-                    f"monitor={self.monitor!r} asks for evaluation monitors, which "
-                    "need a validation set: pass X_val and y_val to fit, or set "
-                    "early_stopping=True to hold out validation_fraction of X."
-                )
-            return None
-        if y_val is None:
-            raise ValueError("X_val is provided, but y_val was not provided.")
-        if X_val is None:
-            raise ValueError("y_val is provided, but X_val was not provided.")
-        try:
-            X_val = validate_data(
-                self, X_val, accept_sparse=["csr", "csc"], dtype=dtype, reset=False
-            )
-        except ValueError as error:
-            raise ValueError(f"X_val: {error}") from error
-        if sp.issparse(X_val):
-            X_val = X_val.tocsr()
-        y_val = np.asarray(y_val)
-        if y_val.ndim == 2 and y_val.shape[1] == 1:
-            y_val = column_or_1d(y_val, warn=True)
-        check_consistent_length(X_val, y_val)
-        if self._is_multilabel():
-            if y_val.ndim != 2 or y_val.shape[1] != self.n_outputs_:
-                raise ValueError(
-                    f"y_val must be an indicator matrix of {self.n_outputs_} "
-                    f"labels, as y; got shape {y_val.shape}."
-                )
-        else:
-            unknown = np.setdiff1d(unique_labels(y_val), self.classes_)
-            if len(unknown):
-                raise ValueError(
-                    f"y_val has classes not in `self.classes_`. `self.classes_` "
-                    f"has {self.classes_}. 'y_val' has {unknown}."
-                )
-        Y_val = self._label_binarizer.transform(y_val)
-        if Y_val.shape[1] == 1 and self._label_binarizer.y_type_ == "binary":
-            Y_val = np.hstack([1 - Y_val, Y_val])
-        if sample_weight_val is not None:
-            sample_weight_val = _check_sample_weight(
-                sample_weight_val, X_val, dtype=dtype
-            )
-            if np.any(sample_weight_val < 0):
-                raise ValueError(
-                    "Negative values in data passed to `sample_weight_val`"
-                )
-        return X_val, np.ascontiguousarray(Y_val, dtype=dtype), sample_weight_val
-
     def _initialize(self, n_features, dtype):
         """Draw the network, and start its optimizer and history afresh."""
-        hidden = self._hidden_sizes()
+        hidden = _validation.check_hidden_layer_sizes(self.hidden_layer_sizes)
         multilabel = self._is_multilabel()
         self.n_outputs_ = (
             len(self.classes_) if multilabel else max(len(self.classes_), 2)
@@ -1003,10 +682,17 @@ class SigmoidMLPClassifier(CallbackSupportMixin, ClassifierMixin, BaseEstimator)
     def _run_epochs(self, X, Y, sample_weight, incremental, tasks, validation=None):
         """Train for the call's epochs, keeping the books after each."""
         if self.early_stopping and validation is None:
-            X, Y, sample_weight, validation = self._split_validation(
-                X, Y, sample_weight
+            X, Y, sample_weight, validation = _validation.split_validation(
+                X,
+                Y,
+                sample_weight,
+                fraction=self.validation_fraction,
+                random_state=self._random_state,
+                classes=None if self._is_multilabel() else self.classes_,
             )
-        batch_size = self._batch_size(X.shape[0])
+        # Made at each call: set_params may change the parameters in between.
+        rule = _StoppingRule(self)
+        batch_size = _validation.check_batch_size(self.batch_size, X.shape[0])
         self.n_iter_ = 0
         for _ in range(1 if incremental else self.max_iter):
             kept = self._fitted_state()
@@ -1014,7 +700,8 @@ class SigmoidMLPClassifier(CallbackSupportMixin, ClassifierMixin, BaseEstimator)
                 tasks.begin_epoch()
                 tic = time.perf_counter()
                 self._train_epoch(X, Y, sample_weight, batch_size)
-                self._end_epoch((X, Y, sample_weight), batch_size, validation, tic)
+                training = (X, Y, sample_weight)
+                self._end_epoch(training, batch_size, validation, tic, rule)
                 stop = tasks.end_epoch()
             except KeyboardInterrupt:
                 # The model, its books and the generator of the last whole
@@ -1027,77 +714,14 @@ class SigmoidMLPClassifier(CallbackSupportMixin, ClassifierMixin, BaseEstimator)
                     "epochs; the model keeps their weights."
                 )
                 break
-            if self._stop_now() or stop:
+            if self._stop_now(rule) or stop:
                 break
-            if (
-                not incremental
-                and self.n_iter_ == self.max_iter
-                and self._has_stopping_rule()
-            ):
-                warnings.warn(
-                    f"Stochastic Optimizer: Maximum iterations ({self.max_iter})"
-                    " reached and the optimization hasn't converged yet.",
-                    ConvergenceWarning,
-                )
+            if not incremental and self.n_iter_ == self.max_iter:
+                rule.warn_at_max_iter(self.max_iter)
         # The best epoch's weights, with early stopping.
         if self.early_stopping and hasattr(self, "_best_coefs"):
             self.coefs_ = [c.copy() for c in self._best_coefs]
             self.intercepts_ = [b.copy() for b in self._best_intercepts]
-
-    def _split_validation(self, X, Y, sample_weight):
-        arrays = [X, Y] if sample_weight is None else [X, Y, sample_weight]
-        # Stratified on the user's labels, which its errors then name.
-        stratify = None if self._is_multilabel() else self.classes_[Y.argmax(axis=1)]
-        self._check_validation_size(X.shape[0], stratify)
-        parts = train_test_split(
-            *arrays,
-            random_state=self._random_state,
-            test_size=self.validation_fraction,
-            stratify=stratify,
-        )
-        X, X_val, Y, Y_val = parts[:4]
-        sample_weight, sw_val = parts[4:] or (None, None)
-        if X_val.shape[0] < 2:
-            raise ValueError(
-                "The validation set is too small. Increase "
-                "'validation_fraction' or the size of your dataset."
-            )
-        return X, Y, sample_weight, (X_val, Y_val, sw_val)
-
-    def _check_validation_size(self, n_samples, stratify):
-        # train_test_split's own errors speak of test sets, and only newer
-        # scikit-learn names a class too small to stratify: ours do both.
-        n_val = math.ceil(self.validation_fraction * n_samples)
-        classes, counts = [], []
-        if stratify is not None:
-            classes, counts = np.unique(stratify, return_counts=True)
-        if len(counts) and counts.min() < 2:
-            raise ValueError(
-                "The least populated classes in y have only 1 member, which is "
-                "too few to stratify the validation set of early_stopping: each "
-                "class needs at least 2. Classes with too few members are: "
-                f"{classes[counts < 2].tolist()}"
-            )
-        n_classes = len(counts)
-        needed = max(2, n_classes)
-        if n_val < needed:
-            why = f" (one per class, {n_classes})" if needed > 2 else ""
-            raise ValueError(
-                f"The validation set is too small: validation_fraction="
-                f"{self.validation_fraction} of {n_samples} samples holds {n_val}; "
-                f"it needs at least {needed}{why}. Increase "
-                "'validation_fraction' or the size of your dataset."
-            )
-
-    def _batch_size(self, n_samples):
-        if self.batch_size == "auto":
-            return min(200, n_samples)
-        if self.batch_size > n_samples:
-            warnings.warn(
-                "Got `batch_size` less than 1 or larger than sample size. It is "
-                "going to be clipped"
-            )
-        return min(self.batch_size, n_samples)
 
     def _train_epoch(self, X, Y, sample_weight, batch_size):
         """One epoch on new arrays of the weights, kept when they end finite.
@@ -1108,43 +732,30 @@ class SigmoidMLPClassifier(CallbackSupportMixin, ClassifierMixin, BaseEstimator)
         """
         coefs = [c.copy() for c in self.coefs_]
         intercepts = [b.copy() for b in self.intercepts_]
-        optimizer = self._optimizer
-        n_samples = X.shape[0]
-        order = np.arange(n_samples)
+        order = np.arange(X.shape[0])
         if self.shuffle:
-            order = self._random_state.permutation(n_samples)
-        engine = (
-            _buffered if _buffered.can_train(X, Y, coefs, sample_weight) else _network
+            order = self._random_state.permutation(X.shape[0])
+        loss = _epoch.train_epoch(
+            X,
+            Y,
+            order,
+            batch_size,
+            (coefs, intercepts),
+            self._optimizer,
+            self._loss,
+            sample_weight,
         )
-        args = (X, Y, order, batch_size, coefs, intercepts, optimizer, self._loss)
-        try:
-            # An overflow or NaN in numpy's operations stops training in the
-            # mini-batch where it happens. BLAS products report none: the
-            # epoch checks each weighted input (finite_weighted_input), and
-            # the check after the epoch finds non-finite weights or loss.
-            # Every class is set, so that none of the user's settings reaches
-            # the epoch: an underflow rounds to its right value, 0, and is no
-            # divergence.
-            with np.errstate(
-                over="raise", invalid="raise", divide="raise", under="ignore"
-            ):
-                cost_sum = engine.sgd_epoch(*args, sample_weight)
-        except FloatingPointError:
-            cost_sum = math.nan
-        total = n_samples if sample_weight is None else sample_weight.sum()
-        loss = cost_sum / total
-        if self.alpha:
-            # Each step adds the L2 term to its batch's summed cost and divides
-            # both by the batch's weight sum: over the epoch, one term per step
-            # over the total weight, as MLPClassifier's loss_ (without weights,
-            # about 1 / batch_size).
-            steps = _n_steps(sample_weight, order, batch_size)
-            loss += 0.5 * self.alpha * _squared_norm(coefs) * steps / total
-        self._check_finite(loss, coefs, intercepts)
-        self.coefs_, self.intercepts_, self._optimizer = coefs, intercepts, optimizer
-        self.loss_ = loss
+        if not _epoch.all_finite(loss, coefs, intercepts):
+            raise ValueError(
+                f"Training diverged in epoch {len(self.loss_curve_) + 1}: the "
+                "weights, a layer's weighted input or the loss became non-finite. "
+                f"Lower learning_rate_init (now {self.learning_rate_init}) or scale "
+                "the inputs, for example to [0, 1] with "
+                "sklearn.preprocessing.MinMaxScaler."
+            )
+        self.coefs_, self.intercepts_, self.loss_ = coefs, intercepts, loss
 
-    def _end_epoch(self, training, batch_size, validation, tic):
+    def _end_epoch(self, training, batch_size, validation, tic, rule):
         """Keep the books after an epoch: counts, curves, monitors, schedule."""
         self.n_iter_ += 1
         self.t_ += training[0].shape[0]
@@ -1154,9 +765,27 @@ class SigmoidMLPClassifier(CallbackSupportMixin, ClassifierMixin, BaseEstimator)
                 f"Epoch {self.n_iter_}: loss = {self.loss_:.6f}, "
                 f"{time.perf_counter() - tic:.2f} s"
             )
-        monitors = self._monitor_epoch(training, batch_size, validation)
+        names = _monitors.monitor_names(self.monitor)
+        scores = {}
+        if names & {"training_cost", "training_accuracy"}:
+            scores["training"] = self._evaluate(*training)
+        if validation is not None:
+            # One pass serves early stopping and the evaluation monitors.
+            scores["evaluation"] = self._evaluate(*validation)
+            if self.early_stopping:
+                self._score_validation(*scores["evaluation"], rule)
+        penalty = 0.0
+        if self.alpha:
+            penalty = 0.5 * self.alpha * _epoch.squared_norm(self.coefs_) / batch_size
+        speed = None
+        if "learning_speed" in names:
+            speed = _monitors.learning_speed(
+                *training, self.coefs_, self.intercepts_, self._loss
+            )
+        monitors = _monitors.epoch_record(names, scores, penalty, speed)
         if self.verbose and monitors:
-            print(", ".join(f"{name} = {_shown(v)}" for name, v in monitors.items()))
+            shown = (f"{name} = {_monitors.shown(v)}" for name, v in monitors.items())
+            print(", ".join(shown))
         record = {
             "epoch": len(self.loss_curve_),
             "loss": self.loss_,
@@ -1164,175 +793,43 @@ class SigmoidMLPClassifier(CallbackSupportMixin, ClassifierMixin, BaseEstimator)
             **monitors,
             "seconds": time.perf_counter() - tic,
         }
-        # A new list, never appended in place: a failed call puts back the old.
-        self.history_ = [*getattr(self, "history_", []), record]
+        self.history_ = [*getattr(self, "history_", []), record]  # the state rule
         self._optimizer.iteration_ends(self.t_)
-
-    def _monitor_epoch(self, training, batch_size, validation):
-        """Score early stopping; return the epoch's monitors, by name."""
-        monitors = self._monitors()
-        penalty = 0.0
-        if self.alpha:
-            penalty = 0.5 * self.alpha * _squared_norm(self.coefs_) / batch_size
-        record = {}
-        for data, name in ((training, "training"), (validation, "evaluation")):
-            wanted = {f"{name}_cost", f"{name}_accuracy"}
-            # Evaluation data, given or held out, is always scored and kept.
-            if name == "training":
-                wanted &= monitors
-            if data is None or not wanted:
-                continue
-            # One pass serves early stopping and the evaluation monitors.
-            accuracy, cost = self._evaluate(*data)
-            if name == "evaluation" and self.early_stopping:
-                self._score_validation(accuracy, cost)
-            if f"{name}_cost" in wanted:
-                record[f"{name}_cost"] = cost + penalty
-            if f"{name}_accuracy" in wanted:
-                record[f"{name}_accuracy"] = accuracy
-        if "learning_speed" in monitors:
-            record["learning_speed"] = self._learning_speed(*training)
-        return record
 
     def _evaluate(self, X, Y, sample_weight):
         """Accuracy and mean cost (without L2) of the network on ``(X, Y)``."""
-        out = self._forward(X)
-        if self._is_multilabel():
-            score = accuracy_score(Y, out > 0.5, sample_weight=sample_weight)
-        else:
-            y_pred = out.argmax(axis=1)
-            score = accuracy_score(
-                Y.argmax(axis=1), y_pred, sample_weight=sample_weight
-            )
-        total = X.shape[0] if sample_weight is None else sample_weight.sum()
-        cost = _network.LOSSES[self._loss].cost(Y, out, sample_weight) / total
-        return float(score), float(cost)
-
-    def _learning_speed(self, X, Y, sample_weight):
-        """Chapter 5's speed of learning: ``||nabla_b||`` of each layer.
-
-        ``nabla_b`` is the gradient of the mean cost over ``(X, Y)`` with
-        respect to the biases, from the book's ``backprop`` (summed over
-        chunks of rows); returns one norm per layer after the input.
-        """
-        nabla_b = [np.zeros_like(b) for b in self.intercepts_]
-        n = X.shape[0] if sample_weight is None else sample_weight.sum()
-        # Finite weights give finite gradients; tiny ones underflow to 0.
-        with np.errstate(all="ignore"):
-            self._sum_nabla_b(nabla_b, X, Y, sample_weight)
-            return [float(np.linalg.norm(nb / n)) for nb in nabla_b]
-
-    def _sum_nabla_b(self, nabla_b, X, Y, sample_weight):
-        for start in range(0, X.shape[0], _SPEED_CHUNK):
-            rows = slice(start, start + _SPEED_CHUNK)
-            sw = None if sample_weight is None else sample_weight[rows]
-            _, chunk_nabla_b, _ = _network.backprop(
-                X[rows], Y[rows], self.coefs_, self.intercepts_, self._loss, sw
-            )
-            for total, nb in zip(nabla_b, chunk_nabla_b):
-                total += nb
-
-    def _check_finite(self, loss, coefs, intercepts):
-        if math.isfinite(loss) and all(np.isfinite(p).all() for p in coefs):
-            if all(np.isfinite(b).all() for b in intercepts):
-                return
-        raise ValueError(
-            f"Training diverged in epoch {len(self.loss_curve_) + 1}: the weights, "
-            "a layer's weighted input or the loss became non-finite. Lower "
-            f"learning_rate_init (now {self.learning_rate_init}) or scale the "
-            "inputs, for example to [0, 1] with sklearn.preprocessing.MinMaxScaler."
+        return _monitors.accuracy_and_cost(
+            self._forward(X), Y, sample_weight, self._loss, self._is_multilabel()
         )
 
-    def _score_validation(self, score, cost):
+    def _score_validation(self, score, cost, rule):
         self.validation_loss_curve_ = [*self.validation_loss_curve_, cost]
         self.validation_scores_ = [*self.validation_scores_, score]
         if self.verbose:
             print(f"Validation score: {score:.6f}")
-        if score < self.best_validation_score_ + self._plateau_tol():
-            self._no_improvement_count += 1
-        else:
-            self._no_improvement_count = 0
+        self._no_improvement_count = rule.count(
+            self._no_improvement_count, score, self.best_validation_score_
+        )
         if score > self.best_validation_score_:
             self.best_validation_score_ = score
             self._best_coefs = [c.copy() for c in self.coefs_]
             self._best_intercepts = [b.copy() for b in self.intercepts_]
 
-    def _plateau_tol(self):
-        # Early stopping and the adaptive schedule need a threshold, which
-        # tol=None does not give: MLPClassifier's default, as the command
-        # line's.
-        return _PLATEAU_TOL if self.tol is None else self.tol
-
-    def _has_stopping_rule(self):
-        # tol=None asks for no rule on the training loss; early stopping and
-        # the adaptive schedule are rules of their own.
-        return (
-            self.tol is not None
-            or self.early_stopping
-            or self.learning_rate == "adaptive"
-        )
-
-    def _stop_now(self):
-        if not self.early_stopping:
-            if self.loss_ > self.best_loss_ - self._plateau_tol():
-                self._no_improvement_count += 1
-            else:
-                self._no_improvement_count = 0
+    def _stop_now(self, rule):
+        if not rule.on_validation:
+            self._no_improvement_count = rule.count(
+                self._no_improvement_count, -self.loss_, -self.best_loss_
+            )
             self.best_loss_ = min(self.best_loss_, self.loss_)
-        if not self._has_stopping_rule():
+        if not rule.plateaued(self._no_improvement_count):
             return False
-        if self._no_improvement_count <= self.n_iter_no_change:
-            return False
-        what = "Validation score" if self.early_stopping else "Training loss"
-        msg = (
-            f"{what} did not improve more than tol={self._plateau_tol():f} for "
-            f"{self.n_iter_no_change} consecutive epochs."
-        )
-        if self._optimizer.trigger_stopping(msg, self.verbose):
+        if self._optimizer.trigger_stopping(rule.message(), self.verbose):
             return True
         self._no_improvement_count = 0
         return False
 
-    def _warn_if_saturated(self, X):
-        """Warn when most hidden neurons are saturated on most rows of ``X``.
-
-        ``X`` of shape (n_samples, n_features), as trained on, checked only
-        where it has values beyond [-1, 1]; at most ``_SATURATION_ROWS``
-        evenly spaced rows are looked at.
-        """
-        # max and min, unlike abs, make no copy of X.
-        largest = float(max(X.max(), -X.min())) if X.shape[0] else 0.0
-        if not largest > _INPUT_SCALE:
-            return
-        step = -(-X.shape[0] // _SATURATION_ROWS)
-        with np.errstate(all="ignore"):
-            layers = _network.hidden_activations(
-                X[::step], self.coefs_, self.intercepts_
-            )
-        low, high = _SATURATED_ACTIVATION, 1 - _SATURATED_ACTIVATION
-        rows_saturated = np.concatenate(
-            [np.mean((a < low) | (a > high), axis=0) for a in layers]
-        )
-        fraction = np.mean(rows_saturated > 0.5)
-        if not fraction > _SATURATED_NEURONS:
-            return
-        fixes = ["scaling X to [0, 1] (for example with MinMaxScaler)"]
-        if self.weight_init != "scaled":
-            fixes.append('weight_init="scaled"')
-        if self.loss == "squared_error":
-            fixes.append('loss="cross_entropy"')
-        warnings.warn(
-            SaturationWarning(
-                f"{fraction:.0%} of the hidden neurons are saturated (activation "
-                "below 0.02 or above 0.98) on most training rows, which slows "
-                "their learning. The defaults expect inputs in [0, 1], and X "
-                f"reaches {largest:.3g} in absolute value; try "
-                f"{', '.join(fixes)}."
-            )
-        )
-
     def _is_multilabel(self):
-        return self._label_binarizer.y_type_.startswith("multilabel")
+        return self.target_type_.startswith("multilabel")
 
     def _forward(self, X):
         # The output activations in the weights' dtype, computed by chunks of
@@ -1351,19 +848,6 @@ class SigmoidMLPClassifier(CallbackSupportMixin, ClassifierMixin, BaseEstimator)
             )
         return out
 
-    def _validate_predict_input(self, X):
-        check_is_fitted(self)
-        X = validate_data(
-            self,
-            X,
-            accept_sparse=["csr", "csc"],
-            dtype=(np.float64, np.float32),
-            reset=False,
-        )
-        if sp.issparse(X):
-            X = X.tocsr()
-        return X
-
     def predict(self, X):
         """Predict the class whose output neuron has the highest activation.
 
@@ -1378,7 +862,7 @@ class SigmoidMLPClassifier(CallbackSupportMixin, ClassifierMixin, BaseEstimator)
             The predicted classes (a 0/1 indicator matrix for multilabel
             targets, each label predicted where its activation exceeds 0.5).
         """
-        out = self._forward(self._validate_predict_input(X))
+        out = self._forward(_validation.check_X(self, X))
         if self._is_multilabel():
             return self._label_binarizer.inverse_transform(out)
         return self.classes_[out.argmax(axis=1)]
@@ -1402,7 +886,7 @@ class SigmoidMLPClassifier(CallbackSupportMixin, ClassifierMixin, BaseEstimator)
             The normalised activations, in the order of ``classes_``, of the
             dtype of the weights.
         """
-        out = self._forward(self._validate_predict_input(X))
+        out = self._forward(_validation.check_X(self, X))
         if self.out_activation_ == "logistic" and not self._is_multilabel():
             total = out.sum(axis=1, keepdims=True)
             np.divide(out, total, out=out, where=total > 0)
@@ -1446,7 +930,7 @@ class SigmoidMLPClassifier(CallbackSupportMixin, ClassifierMixin, BaseEstimator)
         activations : ndarray of shape (n_samples, hidden_layer_sizes[layer])
             The sigmoid activations of that layer.
         """
-        X = self._validate_predict_input(X)
+        X = _validation.check_X(self, X)
         n_hidden = self.n_layers_ - 2
         if not -n_hidden <= layer < n_hidden:
             raise ValueError(
@@ -1466,6 +950,9 @@ class SigmoidMLPClassifier(CallbackSupportMixin, ClassifierMixin, BaseEstimator)
     def __setstate__(self, state):
         """Restore a pickled state; warn if another version saved it."""
         state = _persistence.check_version(type(self).__name__, dict(state))
+        if "_label_binarizer" in state and "target_type_" not in state:
+            # Saved before the attribute existed: its binarizer knows it.
+            state["target_type_"] = state["_label_binarizer"].y_type_
         super().__setstate__(restored_state(state))
 
     def __sklearn_tags__(self):
@@ -1474,37 +961,3 @@ class SigmoidMLPClassifier(CallbackSupportMixin, ClassifierMixin, BaseEstimator)
         tags.input_tags.sparse = True
         tags.classifier_tags.multi_label = True
         return tags
-
-
-def _shown(value):
-    if isinstance(value, list):
-        return "[" + ", ".join(f"{v:.4g}" for v in value) + "]"
-    return f"{value:.6f}"
-
-
-def _n_steps(sample_weight, order, batch_size):
-    """Count the mini-batches of an epoch that take a step (weight sum > 0)."""
-    starts = np.arange(0, len(order), batch_size)
-    if sample_weight is None:
-        return len(starts)
-    return int(np.count_nonzero(np.add.reduceat(sample_weight[order], starts) > 0))
-
-
-def _check_class_weight(class_weight):
-    """Refuse class weights that are not finite and non-negative numbers."""
-    weights = np.asarray(list(class_weight.values()))
-    if weights.dtype.kind not in "biuf":
-        raise ValueError(
-            f"class_weight values must be numbers, got {list(class_weight.values())}"
-        )
-    _assert_all_finite(weights, input_name="class_weight")
-    negative = {k: w for k, w in class_weight.items() if w < 0}
-    if negative:
-        raise ValueError(
-            f"Negative values in class_weight: {negative}. Class weights must be "
-            "non-negative."
-        )
-
-
-def _squared_norm(arrays):
-    return sum(float(np.vdot(a, a)) for a in arrays)

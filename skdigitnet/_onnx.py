@@ -26,8 +26,6 @@ skl2onnx, onnx and onnxruntime are an optional extra (``pip install
 "skdigitnet[onnx]"``); nothing here is imported before it is used.
 """
 
-import warnings
-
 import numpy as np
 from sklearn.utils.validation import check_is_fitted
 
@@ -186,18 +184,8 @@ def to_onnx(model, X_sample, *, target_opset=None, options=None):
 
 
 def _is_multilabel(model):
-    """Whether ``model`` was fitted on a multilabel indicator matrix.
-
-    Its fitted attributes do not tell (``classes_`` is ``arange(n_labels)``,
-    as for labels 0 to n-1), but ``predict`` does: it returns a matrix.
-    """
-    if model.out_activation_ == "softmax":
-        return False
-    row = np.zeros((1, model.n_features_in_), dtype=model.coefs_[0].dtype)
-    with warnings.catch_warnings():
-        # A model fitted on a DataFrame warns that the row has no names.
-        warnings.simplefilter("ignore", UserWarning)
-        return model.predict(row).ndim == 2
+    """Whether ``model`` was fitted on a multilabel indicator matrix."""
+    return model.target_type_.startswith("multilabel")
 
 
 def _label_type(classes):

@@ -14,8 +14,8 @@ import numpy as np
 from sklearn.base import BaseEstimator, TransformerMixin
 from sklearn.utils.validation import check_is_fitted, validate_data
 
-# scikit-learn's private helpers, imported where the classifier keeps them.
-from ._classifier import Interval, _fit_context
+# scikit-learn's private helpers, imported where the package keeps them.
+from ._validation import Interval, fit_context
 
 
 class GreyLevelScaler(TransformerMixin, BaseEstimator):
@@ -58,7 +58,7 @@ class GreyLevelScaler(TransformerMixin, BaseEstimator):
     def __init__(self, grey_max=255.0):
         self.grey_max = grey_max
 
-    @_fit_context(prefer_skip_nested_validation=True)
+    @fit_context(prefer_skip_nested_validation=True)
     def fit(self, X, y=None):
         """Check the images and the grey level of full ink.
 

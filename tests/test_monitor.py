@@ -17,11 +17,11 @@ from sklearn.model_selection import GridSearchCV, train_test_split
 from sklearn.pipeline import Pipeline
 from sklearn.preprocessing import LabelBinarizer, MinMaxScaler
 
-from skdigitnet import SigmoidMLPClassifier, _classifier, _network
+from skdigitnet import SigmoidMLPClassifier, _monitors, _network
 
 pytestmark = pytest.mark.filterwarnings("ignore::sklearn.exceptions.ConvergenceWarning")
 
-ALL_MONITORS = list(_classifier.MONITORS)
+ALL_MONITORS = list(_monitors.MONITORS)
 
 
 @pytest.fixture(scope="module")
@@ -348,7 +348,7 @@ def test_learning_speed_of_a_deep_network_over_chunks():
         random_state=0,
         monitor="learning_speed",
     ).fit(X, y)
-    assert len(X) > _classifier._SPEED_CHUNK
+    assert len(X) > _monitors._SPEED_CHUNK
     speeds = clf.history_[0]["learning_speed"]
     assert_allclose(speeds, bias_gradient_norms(clf, X, y), rtol=1e-10)
     assert speeds[0] < speeds[1] < speeds[2]

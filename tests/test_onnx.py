@@ -96,6 +96,39 @@ def test_onnxruntime_matches_predict(ort, kind, loss, hidden, dtype, in_pipeline
     assert len(np.unique(model.predict(X), axis=0)) > 1
 
 
+@pytest.mark.parametrize("kind", ["multiclass", "multilabel"])
+def test_export_reads_the_target_type_not_predict(ort, kind, monkeypatch):
+    # Labels 0 to n-1 and a multilabel matrix give the same classes_; the
+    # export tells them apart by target_type_, without predicting.
+    X, y = digits_targets(kind)
+    X = X / 16
+    clf = SigmoidMLPClassifier(hidden_layer_sizes=(7,), max_iter=5, random_state=0)
+    clf.fit(X, y)
+    expected = clf.predict(X), clf.predict_proba(X)
+    assert clf.target_type_ == {"multiclass": "multiclass"}.get(
+        kind, "multilabel-indicator"
+    )
+
+    def no_predict(*args, **kwargs):
+        raise AssertionError("the export predicted")
+
+    monkeypatch.setattr(SigmoidMLPClassifier, "predict", no_predict)
+    label, proba = run(session(ort, to_onnx(clf, X[:1])), X)
+    assert_array_equal(label, expected[0])
+    assert_allclose(proba, expected[1], rtol=0, atol=ATOL[np.float64])
+
+
+def test_model_pickled_without_target_type_gets_it_back():
+    # Pickles from before target_type_ existed: their binarizer knows it.
+    X, y = digits_targets("multilabel")
+    clf = SigmoidMLPClassifier(max_iter=1, random_state=0).fit(X / 16, y)
+    state = clf.__getstate__()
+    del state["target_type_"]
+    old = SigmoidMLPClassifier.__new__(SigmoidMLPClassifier)
+    old.__setstate__(state)
+    assert old.target_type_ == "multilabel-indicator"
+
+
 @pytest.mark.parametrize("dtype", [np.float32, np.float64])
 def test_model_loaded_from_file(ort, tmp_path, dtype):
     import onnx

@@ -7,6 +7,7 @@ attribute, public or private, as it was.
 """
 
 import copy
+import pickle
 import warnings
 
 import numpy as np
@@ -315,3 +316,56 @@ def test_interrupt_in_an_epochs_books_keeps_the_last_whole_epoch(digits, monkeyp
     one = SigmoidMLPClassifier(max_iter=1, random_state=0).fit(X, y)
     assert clf.n_iter_ == 1 == len(clf.loss_curve_) == len(clf.history_)
     assert_same_training(clf, one)
+
+
+# The state rule (at the top of skdigitnet/_classifier.py): fitted attributes
+# are replaced, never changed in place, but for these two.
+IN_PLACE = {"_optimizer", "_random_state"}
+
+
+def _warm_fit(clf, X, y, fail_epoch):
+    clf.set_params(warm_start=True).fit(X, y)
+
+
+def _partial_fit(clf, X, y, fail_epoch):
+    clf.partial_fit(X, y)
+
+
+def _failing_warm_fit(clf, X, y, fail_epoch):
+    fail_epoch(2)
+    with pytest.raises(RuntimeError, match="disk on fire"):
+        clf.set_params(warm_start=True).fit(X, y)
+
+
+CALLS = {
+    "fit": lambda clf, X, y, fail_epoch: clf.fit(X, y),
+    "warm fit": _warm_fit,
+    "partial_fit": _partial_fit,
+    "failing warm fit": _failing_warm_fit,
+}
+
+
+@pytest.mark.parametrize("call", CALLS)
+@pytest.mark.parametrize(
+    "params",
+    [
+        {"momentum": 0.5, "alpha": 1e-3},
+        {"early_stopping": True, "monitor": ["training_cost", "learning_speed"]},
+    ],
+)
+def test_no_fitted_attribute_is_changed_in_place(digits, call, params, fail_epoch):
+    X, y = digits
+    clf = SigmoidMLPClassifier(max_iter=2, random_state=0, **params).fit(X, y)
+    if call == "partial_fit":
+        clf.set_params(early_stopping=False)
+    before = dict(vars(clf))  # the objects themselves, to look into after
+    frozen = {
+        name: pickle.dumps(value)
+        for name, value in before.items()
+        if name not in IN_PLACE and not name.startswith(("_skl_callbacks", "_callback"))
+    }
+    CALLS[call](clf, X, y, fail_epoch)
+    changed = [
+        name for name, data in frozen.items() if pickle.dumps(before[name]) != data
+    ]
+    assert not changed, f"changed in place: {changed}"
