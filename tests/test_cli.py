@@ -19,6 +19,7 @@ from skdigitnet import SigmoidMLPClassifier, _datasets
 from skdigitnet._cli import build_parser, main
 from skdigitnet.datasets import load_train_test, write_idx
 
+COMMANDS = ["train", "evaluate", "predict", "export"]
 EPOCH_LINE = re.compile(r"^Epoch (\d+): (\d+) / (\d+)$", re.MULTILINE)
 ACCURACY_LINE = re.compile(r"^Accuracy: ([0-9.]+) \((\d+) / (\d+)", re.MULTILINE)
 
@@ -248,6 +249,28 @@ def test_ctrl_c_with_early_stopping_keeps_what_the_estimator_keeps(tmp_path):
 
 
 # --- help -----------------------------------------------------------------
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize(
+    "args",
+    [["--help"], ["--version"], *([c, "--help"] for c in COMMANDS)],
+    ids=" ".join,
+)
+def test_help_imports_neither_sklearn_nor_scipy(args):
+    # -X importtime lists every module the process imports, one a line.
+    result = subprocess.run(
+        [sys.executable, "-X", "importtime", "-m", "skdigitnet", *args],
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.startswith(("usage: skdigitnet", "skdigitnet "))
+    imported = {line.split("|")[-1].strip() for line in result.stderr.splitlines()}
+    assert "skdigitnet._cli" in imported
+    for library in ("sklearn", "scipy", "numpy", "joblib"):
+        assert not [name for name in imported if name.split(".")[0] == library]
 
 
 def test_help_explains_the_network_and_the_books_names(capsys):
