@@ -8,6 +8,7 @@ from urllib.error import URLError
 import joblib
 import numpy as np
 import pytest
+from conftest import assert_one_error_line, cli
 from numpy.testing import assert_array_equal
 from sklearn.base import clone
 from sklearn.datasets import load_digits
@@ -35,13 +36,6 @@ def run_module(*args, cwd=None):
     )
 
 
-def cli(capsys, *args):
-    """Run ``main(ARGS)`` in this process; return (status, stdout, stderr)."""
-    status = main([str(arg) for arg in args])
-    out, err = capsys.readouterr()
-    return status, out, err
-
-
 def epochs(out):
     return [tuple(map(int, match)) for match in EPOCH_LINE.findall(out)]
 
@@ -56,15 +50,6 @@ def load_model_file(path):
     pipeline = joblib.load(path)
     assert isinstance(pipeline, Pipeline)
     return pipeline[-1], pipeline
-
-
-def assert_one_error_line(status, err, match):
-    assert status == 2
-    assert "Traceback" not in err
-    lines = err.splitlines()
-    assert len(lines) == 1, err
-    assert lines[0].startswith("skdigitnet: error: ")
-    assert re.search(match, lines[0]), lines[0]
 
 
 def write_mnist_folder(folder, n_train=60, n_test=20, seed=0):
