@@ -122,8 +122,13 @@ def run(args):
     status : int
         The exit status: 0, or 130 when training was interrupted.
     """
-    command = {"train": _train, "evaluate": _evaluate, "predict": _predict}
-    return command.get(args.command, _export)(args)
+    commands = {
+        "train": _train,
+        "evaluate": _evaluate,
+        "predict": _predict,
+        "export": _export,
+    }
+    return commands[args.command](args)
 
 
 # --- data and model files ---------------------------------------------------

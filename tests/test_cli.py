@@ -874,6 +874,12 @@ USER_ERRORS = {
         lambda t, d, m: ["train", "--hidden", "0"],
         r"argument --hidden: must be an int in the range \[1, inf\); got 0",
     ),
+    # What only the estimator judges: its words, and the option named.
+    "validation set too small": (
+        lambda t, d, m: ["train", "--early-stopping", "--validation-fraction", "1e-3"],
+        r"error: The validation set is too small: .*"
+        r"\(--validation-fraction sets validation_fraction\)$",
+    ),
     "eta nan": (lambda t, d, m: ["train", "--eta", "nan"], "expected a number"),
     "hidden not a number": (lambda t, d, m: ["train", "--hidden", "x"], "--hidden"),
     "momentum above 1": (
