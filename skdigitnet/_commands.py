@@ -493,7 +493,7 @@ def _expand_training(args, X_train, y_train):
                 random_state=args.seed,
             )
         except (TypeError, ValueError):
-            pass  # a bad option, which the estimator names
+            pass  # too few images to split: the estimator's split judges it
         else:
             fit_params = {"X_val": X_val, "y_val": y_val}
             held_out = f", {len(y_val):,} validation images held out first"
@@ -505,7 +505,7 @@ def _expand_training(args, X_train, y_train):
 
 def _estimator_params(args):
     """Map train's options to the estimator's parameters, unchecked."""
-    # Each option's value is its parameter's, but for these three.
+    # Each option's value is its parameter's, but for these two.
     params = {
         name: getattr(args, option[2:].replace("-", "_"))
         for name, option in _OPTION_OF.items()
