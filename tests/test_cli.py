@@ -16,7 +16,7 @@ from sklearn.exceptions import ConvergenceWarning
 from sklearn.model_selection import cross_val_score
 from sklearn.pipeline import Pipeline
 
-from skdigitnet import SigmoidMLPClassifier, _datasets
+from skdigitnet import SigmoidMLPClassifier, _buffered, _datasets
 from skdigitnet._cli import build_parser, main
 from skdigitnet.datasets import load_train_test, write_idx
 
@@ -356,6 +356,34 @@ def test_ctrl_c_with_save_saves_the_last_whole_epoch(capsys, tmp_path, monkeypat
     assert model.loss_curve_ == fitted.loss_curve_
     for a, b in zip(model.coefs_, fitted.coefs_):
         assert_array_equal(a, b)
+
+
+def test_ctrl_c_in_a_run_with_tol_saves_the_last_whole_epoch(
+    capsys, tmp_path, monkeypatch
+):
+    # One fit; its third epoch is interrupted, and fit keeps the first two.
+    epoch = _buffered.sgd_epoch
+    calls = []
+
+    def interrupted_third(*args):
+        calls.append(None)
+        if len(calls) == 3:
+            raise KeyboardInterrupt
+        return epoch(*args)
+
+    monkeypatch.setattr(_buffered, "sgd_epoch", interrupted_third)
+    path = tmp_path / "net.joblib"
+    args = ["--hidden", "9", "--epochs", "5", "--tol", "0", "--save", path]
+    status, out, err = cli(capsys, "train", *args)
+
+    assert status == 130
+    assert out.count("\nEpoch ") == 2
+    assert err == (
+        "skdigitnet: interrupted: saved the network of epoch 2, the last whole "
+        f"epoch, to {path}\n"
+    )
+    model, _ = load_model_file(path)
+    assert len(model.loss_curve_) == model.n_iter_ == 2
 
 
 def test_ctrl_c_before_an_epoch_ends_saves_nothing(capsys, tmp_path, monkeypatch):
