@@ -163,7 +163,8 @@ def build_parser():
     """Return the command line's argument parser.
 
     Each command's options are added by a function of its own, listed in
-    ``_COMMANDS``; a new command is one more such function.
+    ``_COMMANDS``; a new command is one more such function, and the function
+    that runs it in ``_commands.py``.
 
     Returns
     -------

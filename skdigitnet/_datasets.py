@@ -47,13 +47,15 @@ _MNIST_SHAPE = (28, 28)
 _MNIST_N_TRAIN = 60_000
 _MNIST_N_TEST = 10_000
 
-# Where MNIST's four IDX files can be had by hand.
+#: The page from which MNIST's four IDX files can be copied by hand.
 MNIST_URL = "http://yann.lecun.com/exdb/mnist/"
 
-# The grey level of full ink: 16 in scikit-learn's digits, 255 in MNIST's
-# layout. Pixels are divided by it to lie in [0, 1], here and by the command
-# line for the images it is given.
+# Pixels are divided by the grey level of full ink to lie in [0, 1], here
+# and by the command line for the images it is given.
+
+#: The grey level of full ink in scikit-learn's 8x8 digits.
 DIGITS_GREY_MAX = 16.0
+#: The grey level of full ink in MNIST's layout (a byte).
 IDX_GREY_MAX = 255.0
 
 _MNIST_DESCR = """\
