@@ -35,10 +35,7 @@ from sklearn.utils import check_random_state
 from . import _buffered, _epoch, _monitors, _network, _persistence, _validation
 from ._callbacks import CallbackSupportMixin, FitTasks, restored_state, saved_state
 from ._optimizer import SGDOptimizer
-from ._validation import (
-    InvalidParameterError,  # noqa: F401 (the command line's)
-    fit_context,
-)
+from ._validation import fit_context
 
 # Attributes of scikit-learn's callback support, which a failed fit keeps.
 _CALLBACK_ATTRIBUTES = ("_skl_callbacks", "_callback")

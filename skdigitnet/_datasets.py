@@ -47,13 +47,16 @@ _MNIST_SHAPE = (28, 28)
 _MNIST_N_TRAIN = 60_000
 _MNIST_N_TEST = 10_000
 
-_MNIST_URL = "http://yann.lecun.com/exdb/mnist/"
+#: The page from which MNIST's four IDX files can be copied by hand.
+MNIST_URL = "http://yann.lecun.com/exdb/mnist/"
 
-# The grey level of full ink: 16 in scikit-learn's digits, 255 in MNIST's
-# layout. Pixels are divided by it to lie in [0, 1], here and by the command
-# line for the images it is given.
-_DIGITS_GREY_MAX = 16.0
-_IDX_GREY_MAX = 255.0
+# Pixels are divided by the grey level of full ink to lie in [0, 1], here
+# and by the command line for the images it is given.
+
+#: The grey level of full ink in scikit-learn's 8x8 digits.
+DIGITS_GREY_MAX = 16.0
+#: The grey level of full ink in MNIST's layout (a byte).
+IDX_GREY_MAX = 255.0
 
 _MNIST_DESCR = """\
 .. _mnist_dataset:
@@ -426,12 +429,29 @@ def _has_files(folder, part):
     return all(_find_file(folder, stem) is not None for stem in _MNIST_FILES[part])
 
 
-class _MissingFilesError(FileNotFoundError):
+class MissingFilesError(FileNotFoundError):
     """Files of MNIST's layout missing from a folder.
 
-    ``folder`` and ``missing`` (the file stems) say which; ``reason`` is why
-    a download failed, or None if there was none. The command line words its
-    own advice from these.
+    Raised by :func:`load_mnist` and :func:`load_train_test`; its message
+    says which files are missing and where to get them.
+
+    Parameters
+    ----------
+    folder : str
+        The folder that lacks them.
+    missing : iterable of str
+        The stems of the missing files, such as ``"train-images-idx3-ubyte"``.
+    reason : Exception, default=None
+        Why a download failed, or None if none was tried.
+
+    Attributes
+    ----------
+    folder : str
+        The folder that lacks the files.
+    missing : list of str
+        The stems of the missing files.
+    reason : Exception or None
+        Why a download failed, or None.
     """
 
     def __init__(self, folder, missing, reason=None):
@@ -458,7 +478,7 @@ def _missing_message(folder, missing, reason=None):
         f"{names}. Expected there: train-images-idx3-ubyte, "
         "train-labels-idx1-ubyte, t10k-images-idx3-ubyte and "
         "t10k-labels-idx1-ubyte, each raw or gzip-compressed (.gz). To get "
-        f"them, download the four files from {_MNIST_URL} into that folder, "
+        f"them, download the four files from {MNIST_URL} into that folder, "
         f"{fetch}or give the folder of any dataset in the same layout, such as "
         "Fashion-MNIST (for example /usr/share/datasets/fashion-mnist from the "
         "Debian package dataset-fashion-mnist)."
@@ -483,7 +503,7 @@ def _download_mnist(folder, data_home, missing):
     except OSError as exc:
         # No connection (URLError is an OSError): the reason first, then the
         # same advice as offline.
-        raise _MissingFilesError(folder, missing, reason=exc) from exc
+        raise MissingFilesError(folder, missing, reason=exc) from exc
     X = np.asarray(X)
     y = np.asarray(y)
     n_expected = _MNIST_N_TRAIN + _MNIST_N_TEST
@@ -701,7 +721,7 @@ def _ensure_files(folder, parts, download_if_missing, data_home):
     ]
     if missing:
         if not download_if_missing:
-            raise _MissingFilesError(folder, missing)
+            raise MissingFilesError(folder, missing)
         _download_mnist(folder, data_home, missing)
 
 
@@ -723,15 +743,42 @@ def _mnist_bunch(data, target, images, subset):
     )
 
 
-def _data_folder(data, data_home=None):
-    """Return the folder of ``data``: "mnist" in the data home, or the path."""
+def data_folder(data, data_home=None):
+    """Return the folder that :func:`load_train_test` reads ``data`` from.
+
+    Parameters
+    ----------
+    data : str or path-like
+        ``"mnist"``, or the path of a folder in MNIST's layout.
+    data_home : str or path-like, default=None
+        scikit-learn's data home, where ``"mnist"`` lies (see
+        :func:`sklearn.datasets.get_data_home`).
+
+    Returns
+    -------
+    folder : str
+        The folder ``mnist`` of the data home for ``"mnist"``, else ``data``.
+    """
     if isinstance(data, str) and data == "mnist":
         return os.path.join(get_data_home(data_home), "mnist")
     return os.fspath(data)
 
 
-def _only_test_files(folder):
-    """Whether ``folder`` holds the ``t10k`` files but not the training files."""
+def only_test_files(folder):
+    """Tell whether ``folder`` holds MNIST's ``t10k`` files but not the others.
+
+    :func:`load_train_test` then splits the test images 80/20.
+
+    Parameters
+    ----------
+    folder : str or path-like
+        A folder in MNIST's layout.
+
+    Returns
+    -------
+    only_test : bool
+        True if both ``t10k`` files are there and a training file is not.
+    """
     return not _has_files(folder, "train") and _has_files(folder, "test")
 
 
@@ -802,7 +849,7 @@ def load_train_test(
         X, y = load_digits(return_X_y=True)
         return tuple(
             train_test_split(
-                X / _DIGITS_GREY_MAX,
+                X / DIGITS_GREY_MAX,
                 y,
                 test_size=0.2,
                 stratify=y,
@@ -810,13 +857,13 @@ def load_train_test(
             )
         )
 
-    folder = _data_folder(data, data_home)
+    folder = data_folder(data, data_home)
     load = {"data_home": data_home, "download_if_missing": download_if_missing}
-    if not download_if_missing and _only_test_files(folder):
+    if not download_if_missing and only_test_files(folder):
         X, y = load_mnist(folder, subset="test", return_X_y=True, **load)
         return tuple(
             train_test_split(
-                X / _IDX_GREY_MAX,
+                X / IDX_GREY_MAX,
                 y,
                 test_size=0.2,
                 stratify=y,
@@ -826,4 +873,4 @@ def load_train_test(
 
     X_train, y_train = load_mnist(folder, subset="train", return_X_y=True, **load)
     X_test, y_test = load_mnist(folder, subset="test", return_X_y=True, **load)
-    return X_train / _IDX_GREY_MAX, X_test / _IDX_GREY_MAX, y_train, y_test
+    return X_train / IDX_GREY_MAX, X_test / IDX_GREY_MAX, y_train, y_test

@@ -7,6 +7,14 @@
 - ``fail_epoch``: makes the buffered epoch fail at a chosen call.
 - ``dask_client``: opens a quiet dask ``LocalCluster`` and its client.
 
+Helpers the test files import (``from conftest import ...``):
+
+- ``cli(capsys, *args)``: run the command line in this process.
+- ``assert_one_error_line(status, err, match)``: a user error, as the
+  command line reports one.
+- ``quiet_fit(clf, *args, **kwargs)``: ``fit`` without the
+  ConvergenceWarning of short trainings.
+
 Tests that start processes or take over 2 s on their own carry the ``slow``
 marker: ``python -m pytest -m "not slow"`` runs the others. scikit-learn's
 checks are made by ``parametrize_with_checks`` and take no decorator: those
@@ -16,11 +24,14 @@ named in ``SLOW_CHECKS`` are marked here, wherever they run.
 import contextlib
 import logging
 import re
+import warnings
 
 import pytest
 from sklearn.datasets import load_digits
+from sklearn.exceptions import ConvergenceWarning
 
 from skdigitnet import _buffered
+from skdigitnet._cli import main
 
 # scikit-learn's checks that train for seconds: class weights over several
 # fits, and sparse input in every sparse format.
@@ -100,3 +111,30 @@ def dask_client():
             yield client
 
     return open_client
+
+
+def cli(capsys, *args):
+    """Run ``main(ARGS)`` in this process; return (status, stdout, stderr)."""
+    status = main([str(arg) for arg in args])
+    out, err = capsys.readouterr()
+    return status, out, err
+
+
+def assert_one_error_line(status, err, match):
+    """Check a user error: status 2, one line on stderr that ``match`` finds.
+
+    ``match`` is a regular expression, searched for in the line.
+    """
+    assert status == 2
+    assert "Traceback" not in err
+    lines = err.splitlines()
+    assert len(lines) == 1, err
+    assert lines[0].startswith("skdigitnet: error: ")
+    assert re.search(match, lines[0]), lines[0]
+
+
+def quiet_fit(clf, *args, **kwargs):
+    """Fit ignoring the ConvergenceWarning of short trainings; return ``clf``."""
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        return clf.fit(*args, **kwargs)

@@ -10,6 +10,7 @@ import joblib
 import numpy as np
 import pytest
 import scipy.sparse as sp
+from conftest import quiet_fit
 from numpy.testing import assert_allclose, assert_array_equal
 from sklearn.datasets import load_digits
 from sklearn.exceptions import ConvergenceWarning
@@ -31,13 +32,6 @@ X_binary, y_binary = load_digits(n_class=2, return_X_y=True)
 X_binary, y_binary = X_binary[:100] / 16, y_binary[:100]
 
 LOSSES = ["squared_error", "cross_entropy", "log_loss"]
-
-
-def quiet_fit(clf, X, y, **fit_params):
-    """Fit ignoring the ConvergenceWarning of short trainings."""
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore", ConvergenceWarning)
-        return clf.fit(X, y, **fit_params)
 
 
 # --- reproducibility ------------------------------------------------------

@@ -8,6 +8,7 @@ from urllib.error import URLError
 import joblib
 import numpy as np
 import pytest
+from conftest import assert_one_error_line, cli
 from numpy.testing import assert_array_equal
 from sklearn.base import clone
 from sklearn.datasets import load_digits
@@ -15,10 +16,11 @@ from sklearn.exceptions import ConvergenceWarning
 from sklearn.model_selection import cross_val_score
 from sklearn.pipeline import Pipeline
 
-from skdigitnet import SigmoidMLPClassifier, _datasets
+from skdigitnet import SigmoidMLPClassifier, _buffered, _datasets
 from skdigitnet._cli import build_parser, main
 from skdigitnet.datasets import load_train_test, write_idx
 
+COMMANDS = ["train", "evaluate", "predict", "export"]
 EPOCH_LINE = re.compile(r"^Epoch (\d+): (\d+) / (\d+)$", re.MULTILINE)
 ACCURACY_LINE = re.compile(r"^Accuracy: ([0-9.]+) \((\d+) / (\d+)", re.MULTILINE)
 
@@ -32,13 +34,6 @@ def run_module(*args, cwd=None):
         cwd=cwd,
         timeout=300,
     )
-
-
-def cli(capsys, *args):
-    """Run ``main(ARGS)`` in this process; return (status, stdout, stderr)."""
-    status = main([str(arg) for arg in args])
-    out, err = capsys.readouterr()
-    return status, out, err
 
 
 def epochs(out):
@@ -55,15 +50,6 @@ def load_model_file(path):
     pipeline = joblib.load(path)
     assert isinstance(pipeline, Pipeline)
     return pipeline[-1], pipeline
-
-
-def assert_one_error_line(status, err, match):
-    assert status == 2
-    assert "Traceback" not in err
-    lines = err.splitlines()
-    assert len(lines) == 1, err
-    assert lines[0].startswith("skdigitnet: error: ")
-    assert re.search(match, lines[0]), lines[0]
 
 
 def write_mnist_folder(folder, n_train=60, n_test=20, seed=0):
@@ -250,6 +236,28 @@ def test_ctrl_c_with_early_stopping_keeps_what_the_estimator_keeps(tmp_path):
 # --- help -----------------------------------------------------------------
 
 
+@pytest.mark.slow
+@pytest.mark.parametrize(
+    "args",
+    [["--help"], ["--version"], *([c, "--help"] for c in COMMANDS)],
+    ids=" ".join,
+)
+def test_help_imports_neither_sklearn_nor_scipy(args):
+    # -X importtime lists every module the process imports, one a line.
+    result = subprocess.run(
+        [sys.executable, "-X", "importtime", "-m", "skdigitnet", *args],
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.startswith(("usage: skdigitnet", "skdigitnet "))
+    imported = {line.split("|")[-1].strip() for line in result.stderr.splitlines()}
+    assert "skdigitnet._cli" in imported
+    for library in ("sklearn", "scipy", "numpy", "joblib"):
+        assert not [name for name in imported if name.split(".")[0] == library]
+
+
 def test_help_explains_the_network_and_the_books_names(capsys):
     status, out, _ = cli(capsys, "--help")
     assert status == 0
@@ -350,6 +358,34 @@ def test_ctrl_c_with_save_saves_the_last_whole_epoch(capsys, tmp_path, monkeypat
         assert_array_equal(a, b)
 
 
+def test_ctrl_c_in_a_run_with_tol_saves_the_last_whole_epoch(
+    capsys, tmp_path, monkeypatch
+):
+    # One fit; its third epoch is interrupted, and fit keeps the first two.
+    epoch = _buffered.sgd_epoch
+    calls = []
+
+    def interrupted_third(*args):
+        calls.append(None)
+        if len(calls) == 3:
+            raise KeyboardInterrupt
+        return epoch(*args)
+
+    monkeypatch.setattr(_buffered, "sgd_epoch", interrupted_third)
+    path = tmp_path / "net.joblib"
+    args = ["--hidden", "9", "--epochs", "5", "--tol", "0", "--save", path]
+    status, out, err = cli(capsys, "train", *args)
+
+    assert status == 130
+    assert out.count("\nEpoch ") == 2
+    assert err == (
+        "skdigitnet: interrupted: saved the network of epoch 2, the last whole "
+        f"epoch, to {path}\n"
+    )
+    model, _ = load_model_file(path)
+    assert len(model.loss_curve_) == model.n_iter_ == 2
+
+
 def test_ctrl_c_before_an_epoch_ends_saves_nothing(capsys, tmp_path, monkeypatch):
     def interrupted(self, *args, **kwargs):
         raise KeyboardInterrupt
@@ -417,8 +453,9 @@ def test_train_stops_where_fit_stops(capsys, tmp_path):
     args = ["--no-shuffle", "--tol", "10", "--n-iter-no-change", "1", "--save", path]
     status, out, _ = cli(capsys, "train", "--hidden", "5", *args)
     assert status == 0
-    assert len(epochs(out)) == 3
-    assert "stopped" in out
+    # One fit, which prints its own line for each epoch and why it stopped.
+    assert out.count("\nEpoch ") == 3
+    assert "did not improve" in out and "Stopping" in out
     model, _ = load_model_file(path)
 
     X_train, _, y_train, _ = load_train_test("digits")
@@ -836,7 +873,7 @@ USER_ERRORS = {
         lambda t, d, m: ["train", "--save", t],
         "cannot save .*: it is a folder",
     ),
-    # Values are judged by the estimator, reported as argparse reports them.
+    # Values are judged by the options' types, as argparse reports them.
     "epochs 0": (
         lambda t, d, m: ["train", "--epochs", "0"],
         r"argument --epochs: must be an int in the range \[1, inf\); got 0",
@@ -863,7 +900,13 @@ USER_ERRORS = {
     ),
     "hidden layer of 0": (
         lambda t, d, m: ["train", "--hidden", "0"],
-        "--hidden must be positive integers",
+        r"argument --hidden: must be an int in the range \[1, inf\); got 0",
+    ),
+    # What only the estimator judges: its words, and the option named.
+    "validation set too small": (
+        lambda t, d, m: ["train", "--early-stopping", "--validation-fraction", "1e-3"],
+        r"error: The validation set is too small: .*"
+        r"\(--validation-fraction sets validation_fraction\)$",
     ),
     "eta nan": (lambda t, d, m: ["train", "--eta", "nan"], "expected a number"),
     "hidden not a number": (lambda t, d, m: ["train", "--hidden", "x"], "--hidden"),
@@ -908,7 +951,7 @@ def test_class_weight_balanced_trains_as_fit_does(capsys, tmp_path, early_stoppi
     X_train, _, y_train, _ = load_train_test("digits")
     params = {"hidden_layer_sizes": (9,), "max_iter": 3, "random_state": 0}
     if early_stopping:
-        params.update(early_stopping=True, tol=1e-4, verbose=True)
+        params.update(early_stopping=True, verbose=True)
     fitted = SigmoidMLPClassifier(class_weight="balanced", **params)
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")

@@ -7,11 +7,13 @@ claims fails here instead of swapping.
 
 import gzip
 import os
+import re
 import subprocess
 import sys
 
 import numpy as np
 import pytest
+from conftest import assert_one_error_line
 
 from skdigitnet._cli import main
 from skdigitnet.datasets import write_idx
@@ -72,13 +74,9 @@ def run_limited(tmp_path, args, limit=0):
     return result, peaks
 
 
-def assert_one_error_line(result, match):
-    assert result.returncode == 2, result.stderr
-    assert "Traceback" not in result.stderr
-    lines = result.stderr.splitlines()
-    assert len(lines) == 1, result.stderr
-    assert lines[0].startswith("skdigitnet: error: ")
-    assert match in lines[0], lines[0]
+def assert_refused(result, match):
+    """Check a process refused its input: one error line naming ``match``."""
+    assert_one_error_line(result.returncode, result.stderr, re.escape(match))
     assert result.stdout == ""
 
 
@@ -157,7 +155,7 @@ def test_a_gzip_bomb_declaring_one_image_is_refused(tmp_path, mnist_model, basel
     result, _ = run_limited(
         tmp_path, ["predict", mnist_model, bomb], baseline + 32 * MiB
     )
-    assert_one_error_line(result, "trailing bytes")
+    assert_refused(result, "trailing bytes")
 
 
 def test_a_gzip_file_claiming_more_than_it_holds_is_refused(
@@ -169,7 +167,7 @@ def test_a_gzip_file_claiming_more_than_it_holds_is_refused(
     result, _ = run_limited(
         tmp_path, ["predict", mnist_model, bomb], baseline + 32 * MiB
     )
-    assert_one_error_line(result, "truncated data")
+    assert_refused(result, "truncated data")
 
 
 @pytest.mark.parametrize("compressed", [False, True], ids=["raw", "gzip"])
@@ -185,7 +183,7 @@ def test_an_idx_header_claiming_1e9_rows_is_refused_at_once(
     result, _ = run_limited(
         tmp_path, ["predict", mnist_model, path], baseline + 32 * MiB
     )
-    assert_one_error_line(result, "truncated data")
+    assert_refused(result, "truncated data")
 
 
 def test_a_npy_header_claiming_more_than_the_file_holds_is_refused(
@@ -202,7 +200,7 @@ def test_a_npy_header_claiming_more_than_the_file_holds_is_refused(
     result, _ = run_limited(
         tmp_path, ["predict", mnist_model, path], baseline + 32 * MiB
     )
-    assert_one_error_line(result, "claims shape (40000000, 784)")
+    assert_refused(result, "claims shape (40000000, 784)")
 
 
 def test_running_out_of_memory_is_one_line(tmp_path, mnist_model, monkeypatch, capsys):

@@ -8,6 +8,7 @@ import warnings
 import numpy as np
 import pytest
 import scipy.sparse as sp
+from conftest import quiet_fit
 from hypothesis import HealthCheck, event, given, settings
 from hypothesis import strategies as st
 from hypothesis.extra import numpy as hnp
@@ -26,15 +27,9 @@ pytestmark = pytest.mark.filterwarnings("error::RuntimeWarning")
 DIGITS_ROWS = 150  # the digits fixture's size (conftest.py)
 
 
-def fit_quietly(clf, *args, **kwargs):
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore", ConvergenceWarning)
-        return clf.fit(*args, **kwargs)
-
-
 @pytest.fixture
 def fitted(digits):
-    return fit_quietly(SigmoidMLPClassifier(max_iter=3, random_state=0), *digits)
+    return quiet_fit(SigmoidMLPClassifier(max_iter=3, random_state=0), *digits)
 
 
 def snapshot(clf):
@@ -255,7 +250,7 @@ def test_bad_input_is_refused_and_changes_nothing(
             warnings.simplefilter("ignore", ConvergenceWarning)
             call(fitted, X, y)
         # Trained exactly as with one mini-batch of all the samples.
-        clipped = fit_quietly(clone(fitted).set_params(batch_size=len(X)), X, y)
+        clipped = quiet_fit(clone(fitted).set_params(batch_size=len(X)), X, y)
         for a, b in zip(fitted.coefs_, clipped.coefs_):
             assert_array_equal(a, b)
         return
@@ -280,7 +275,7 @@ DIVERGED = (
 @pytest.mark.parametrize("loss", ["squared_error", "cross_entropy", "log_loss"])
 def test_huge_learning_rate_after_fit_keeps_fitted_weights(digits, loss):
     X, y = digits
-    clf = fit_quietly(SigmoidMLPClassifier(loss=loss, max_iter=5, random_state=0), X, y)
+    clf = quiet_fit(SigmoidMLPClassifier(loss=loss, max_iter=5, random_state=0), X, y)
     before = snapshot(clf)
     coefs = copy.deepcopy(clf.coefs_ + clf.intercepts_)
     score = clf.score(X, y)
@@ -436,7 +431,7 @@ def test_float32_training_matches_float64_accuracy():
     )
     scores = {}
     for dtype in (np.float32, np.float64):
-        clf = fit_quietly(
+        clf = quiet_fit(
             SigmoidMLPClassifier(random_state=0), X_train.astype(dtype), y_train
         )
         assert clf.coefs_[0].dtype == dtype
