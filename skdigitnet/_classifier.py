@@ -1,13 +1,10 @@
 """SigmoidMLPClassifier: the book's network as a scikit-learn classifier.
 
-This module is the estimator's public face and keeps the books of its
-training loop: ``_fit`` serves ``fit`` and ``partial_fit``, ``_run_epochs``
-and ``_end_epoch`` keep the counts, curves and history, ``_StoppingRule``
-says when to stop, and prediction follows. The mathematics lives in
-:mod:`skdigitnet._network` (and its fast path :mod:`skdigitnet._buffered`),
-driven one epoch at a time by :mod:`skdigitnet._epoch`; the update rules
-in :mod:`skdigitnet._optimizer`, input checks in
-:mod:`skdigitnet._validation`, the monitors in :mod:`skdigitnet._monitors`.
+The estimator's public face; it keeps the books of the training loop
+(``_run_epochs``, ``_end_epoch``) and predicts. The other rooms:
+``_network`` (the book) and ``_buffered`` (its fast path), run an epoch at a
+time by ``_epoch``; ``_optimizer``, ``_stopping``, ``_validation`` and
+``_monitors``.
 
 The state rule: fitted attributes are replaced, never changed in place. An
 epoch trains copies of ``coefs_`` and ``intercepts_`` and assigns them;
@@ -28,65 +25,17 @@ import warnings
 
 import numpy as np
 from sklearn.base import BaseEstimator, ClassifierMixin
-from sklearn.exceptions import ConvergenceWarning
 from sklearn.preprocessing import LabelBinarizer
 from sklearn.utils import check_random_state
 
 from . import _buffered, _epoch, _monitors, _network, _persistence, _validation
 from ._callbacks import CallbackSupportMixin, FitTasks, restored_state, saved_state
 from ._optimizer import SGDOptimizer
+from ._stopping import StoppingRule
 from ._validation import fit_context
 
 # Attributes of scikit-learn's callback support, which a failed fit keeps.
 _CALLBACK_ATTRIBUTES = ("_skl_callbacks", "_callback")
-
-
-class _StoppingRule:
-    """When training stops, made from the parameters at each call.
-
-    It holds no state: the count of epochs without improvement and the best
-    scores are the estimator's attributes, numbers that each epoch replaces.
-    """
-
-    # The threshold of the plateau rules under tol=None: MLPClassifier's tol.
-    DEFAULT_TOL = 1e-4
-
-    def __init__(self, estimator):
-        self.tol = self.DEFAULT_TOL if estimator.tol is None else estimator.tol
-        self.on_validation = estimator.early_stopping
-        self.patience = estimator.n_iter_no_change
-        # tol=None asks for no rule on the training loss; early stopping and
-        # the adaptive schedule are rules of their own.
-        self.active = (
-            estimator.tol is not None
-            or estimator.early_stopping
-            or estimator.learning_rate == "adaptive"
-        )
-
-    def count(self, count, score, best):
-        """Return the new count of epochs without improvement (higher is better)."""
-        return count + 1 if score < best + self.tol else 0
-
-    def plateaued(self, count):
-        """Whether ``count`` epochs without improvement ask to stop."""
-        return self.active and count > self.patience
-
-    def message(self):
-        """Say why the optimizer stops, or divides the rate."""
-        what = "Validation score" if self.on_validation else "Training loss"
-        return (
-            f"{what} did not improve more than tol={self.tol:f} for "
-            f"{self.patience} consecutive epochs."
-        )
-
-    def warn_at_max_iter(self, max_iter):
-        """Warn that all epochs ran although a stopping rule was asked for."""
-        if self.active:
-            warnings.warn(
-                f"Stochastic Optimizer: Maximum iterations ({max_iter})"
-                " reached and the optimization hasn't converged yet.",
-                ConvergenceWarning,
-            )
 
 
 class SigmoidMLPClassifier(CallbackSupportMixin, ClassifierMixin, BaseEstimator):
@@ -474,14 +423,9 @@ class SigmoidMLPClassifier(CallbackSupportMixin, ClassifierMixin, BaseEstimator)
         self : object
             The classifier, trained one epoch more.
         """
-        validation = (X_val, y_val, sample_weight_val)
+        val = (X_val, y_val, sample_weight_val)
         return self._fit(
-            X,
-            y,
-            sample_weight,
-            incremental=True,
-            classes=classes,
-            validation=validation,
+            X, y, sample_weight, incremental=True, classes=classes, validation=val
         )
 
     def _fit(
@@ -563,9 +507,8 @@ class SigmoidMLPClassifier(CallbackSupportMixin, ClassifierMixin, BaseEstimator)
             self._validate_params()
             _validation.check_partial_fit_params(self.early_stopping, self.class_weight)
             binarizer = _validation.partial_fit_binarizer(self, y, classes)
-            if binarizer is not None:  # classes_ is set: the call's first
-                self._label_binarizer = binarizer
-                self.target_type_ = binarizer.y_type_
+            if binarizer is not None:  # the call's first
+                self._set_targets(binarizer)
         first_pass = not hasattr(self, "coefs_") or (
             not self.warm_start and not incremental
         )
@@ -688,7 +631,7 @@ class SigmoidMLPClassifier(CallbackSupportMixin, ClassifierMixin, BaseEstimator)
                 classes=None if self._is_multilabel() else self.classes_,
             )
         # Made at each call: set_params may change the parameters in between.
-        rule = _StoppingRule(self)
+        rule = StoppingRule(self)
         batch_size = _validation.check_batch_size(self.batch_size, X.shape[0])
         self.n_iter_ = 0
         for _ in range(1 if incremental else self.max_iter):
@@ -742,14 +685,9 @@ class SigmoidMLPClassifier(CallbackSupportMixin, ClassifierMixin, BaseEstimator)
             self._loss,
             sample_weight,
         )
-        if not _epoch.all_finite(loss, coefs, intercepts):
-            raise ValueError(
-                f"Training diverged in epoch {len(self.loss_curve_) + 1}: the "
-                "weights, a layer's weighted input or the loss became non-finite. "
-                f"Lower learning_rate_init (now {self.learning_rate_init}) or scale "
-                "the inputs, for example to [0, 1] with "
-                "sklearn.preprocessing.MinMaxScaler."
-            )
+        _epoch.check_finite(
+            loss, coefs, intercepts, len(self.loss_curve_) + 1, self.learning_rate_init
+        )
         self.coefs_, self.intercepts_, self.loss_ = coefs, intercepts, loss
 
     def _end_epoch(self, training, batch_size, validation, tic, rule):

@@ -48,12 +48,19 @@ def train_epoch(X, Y, order, batch_size, params, optimizer, loss, sample_weight)
     return epoch_loss
 
 
-def all_finite(loss, coefs, intercepts):
-    """Whether the loss and every weight and bias are finite."""
-    return (
+def check_finite(loss, coefs, intercepts, epoch, learning_rate_init):
+    """Refuse an epoch whose loss or weights became non-finite: divergence."""
+    if (
         math.isfinite(loss)
         and all(np.isfinite(p).all() for p in coefs)
         and all(np.isfinite(b).all() for b in intercepts)
+    ):
+        return
+    raise ValueError(
+        f"Training diverged in epoch {epoch}: the weights, a layer's weighted "
+        "input or the loss became non-finite. Lower learning_rate_init (now "
+        f"{learning_rate_init}) or scale the inputs, for example to [0, 1] with "
+        "sklearn.preprocessing.MinMaxScaler."
     )
 
 
