@@ -219,15 +219,9 @@ def read_idx(path, *, mmap_mode=None):
             n_bytes = math.prod(shape) * dtype.itemsize
             data = _read_exactly(f, n_bytes)
             if len(data) < n_bytes:
-                raise error(
-                    f"truncated data: shape {shape} of {dtype.name} needs "
-                    f"{n_bytes} bytes, only {len(data)} follow the header"
-                )
+                raise error(_truncated(shape, dtype, n_bytes, len(data)))
             if f.read(1):
-                raise error(
-                    f"trailing bytes after the {n_bytes} bytes of data that "
-                    f"shape {shape} of {dtype.name} declares"
-                )
+                raise error(_trailing(shape, dtype, n_bytes))
     except (EOFError, gzip.BadGzipFile, zlib.error) as exc:
         raise error(f"corrupt gzip data ({exc})") from exc
 
@@ -285,6 +279,20 @@ def _slices(array, k):
         yield array[start : start + k]
 
 
+def _truncated(shape, dtype, n_bytes, got):
+    return (
+        f"truncated data: shape {shape} of {dtype.name} needs {n_bytes} bytes, "
+        f"only {got} follow the header"
+    )
+
+
+def _trailing(shape, dtype, n_bytes):
+    return (
+        f"trailing bytes after the {n_bytes} bytes of data that shape {shape} "
+        f"of {dtype.name} declares"
+    )
+
+
 def _gzip_chunks(name, k, error):
     """Yield the data of the gzip IDX file ``name`` ``k`` rows at a time."""
     f, raw = _open_maybe_gzip(name)
@@ -298,17 +306,11 @@ def _gzip_chunks(name, k, error):
                 data = _read_exactly(f, min(k, shape[0] - start) * row_bytes)
                 done += len(data)
                 if done < min(n_bytes, (start + k) * row_bytes):
-                    raise error(
-                        f"truncated data: shape {shape} of {dtype.name} needs "
-                        f"{n_bytes} bytes, only {done} follow the header"
-                    )
+                    raise error(_truncated(shape, dtype, n_bytes, done))
                 chunk = np.frombuffer(data, dtype=dtype)
                 yield chunk.reshape(-1, *shape[1:]).astype(dtype.newbyteorder("="))
             if f.read(1):
-                raise error(
-                    f"trailing bytes after the {n_bytes} bytes of data that "
-                    f"shape {shape} of {dtype.name} declares"
-                )
+                raise error(_trailing(shape, dtype, n_bytes))
         except (EOFError, gzip.BadGzipFile, zlib.error) as exc:
             raise error(f"corrupt gzip data ({exc})") from exc
 
