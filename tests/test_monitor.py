@@ -204,18 +204,23 @@ def test_validation_set_routed_through_a_pipeline(data):
     )
 
 
-def test_validation_set_in_grid_search_without_monitors(data):
-    # Inside GridSearchCV every candidate records X_val's cost and accuracy;
-    # no fit fails for want of a monitor.
-    X, y, X_val, y_val = data
-    clf = SigmoidMLPClassifier(max_iter=2, random_state=0)
+def best_of_routed_search(clf, X, y, X_val, y_val):
+    """Search two layer sizes with X_val, y_val routed to every fit."""
     with sklearn.config_context(enable_metadata_routing=True):
         clf.set_fit_request(X_val=True, y_val=True)
         search = GridSearchCV(
             clf, {"hidden_layer_sizes": [(5,), (10,)]}, cv=2, error_score="raise"
         )
         search.fit(X, y, X_val=X_val, y_val=y_val)
-    best = search.best_estimator_
+    return search.best_estimator_
+
+
+def test_validation_set_in_grid_search_without_monitors(data):
+    # Inside GridSearchCV every candidate records X_val's cost and accuracy;
+    # no fit fails for want of a monitor.
+    X, y, X_val, y_val = data
+    clf = SigmoidMLPClassifier(max_iter=2, random_state=0)
+    best = best_of_routed_search(clf, X, y, X_val, y_val)
     assert best.history_[-1]["evaluation_accuracy"] == pytest.approx(
         best.score(X_val, y_val)
     )
@@ -264,13 +269,7 @@ def test_validation_set_routed_through_grid_search(data):
     # routed array as long as X would instead be cut into the folds).
     X, y, X_val, y_val = data
     clf = SigmoidMLPClassifier(max_iter=2, random_state=0, monitor="evaluation_cost")
-    with sklearn.config_context(enable_metadata_routing=True):
-        clf.set_fit_request(X_val=True, y_val=True)
-        search = GridSearchCV(
-            clf, {"hidden_layer_sizes": [(5,), (10,)]}, cv=2, error_score="raise"
-        )
-        search.fit(X, y, X_val=X_val, y_val=y_val)
-    best = search.best_estimator_
+    best = best_of_routed_search(clf, X, y, X_val, y_val)
     out = _network.feedforward(X_val, best.coefs_, best.intercepts_)
     Y_val = LabelBinarizer().fit(y).transform(y_val)
     want = _network.squared_error(Y_val, out) / len(y_val)
