@@ -116,10 +116,11 @@ class TimeLimit:
         return context.task_name == "epoch" and elapsed > self.seconds
 
 
-def parse_args(argv=None):
+def data_parser(doc):
+    """A parser described by ``doc``, with the data folders' options."""
     parser = argparse.ArgumentParser(
-        description=__doc__.split("\n\n")[0],
-        epilog=__doc__.split("\n\n", 1)[1],
+        description=doc.split("\n\n")[0],
+        epilog=doc.split("\n\n", 1)[1],
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     parser.add_argument(
@@ -134,6 +135,11 @@ def parse_args(argv=None):
         default=None,
         help="folder of MNIST's t10k IDX files (default: no MNIST rows)",
     )
+    return parser
+
+
+def parse_args(argv=None):
+    parser = data_parser(__doc__)
     parser.add_argument(
         "--budget",
         type=float,

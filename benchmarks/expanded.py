@@ -37,18 +37,16 @@ On a machine with two or more cores, processes that share out the work
     python benchmarks/expanded.py --datasets mnist --mnist-test path/to/mnist
 """
 
-import argparse
 import os
 import platform
 import sys
 import time
 import tracemalloc
 import warnings
-from pathlib import Path
 
 import numpy as np
 import sklearn
-from accuracy import BEST, FASHION, MLP_BEST, describe
+from accuracy import BEST, MLP_BEST, data_parser, describe
 from sklearn.exceptions import ConvergenceWarning
 from sklearn.model_selection import train_test_split
 from sklearn.neural_network import MLPClassifier
@@ -76,23 +74,7 @@ FITS = {
 
 
 def parse_args(argv=None):
-    parser = argparse.ArgumentParser(
-        description=__doc__.split("\n\n")[0],
-        epilog=__doc__.split("\n\n", 1)[1],
-        formatter_class=argparse.RawDescriptionHelpFormatter,
-    )
-    parser.add_argument(
-        "--fashion",
-        type=Path,
-        default=FASHION,
-        help=f"folder of Fashion-MNIST's IDX files (default {FASHION})",
-    )
-    parser.add_argument(
-        "--mnist-test",
-        type=Path,
-        default=None,
-        help="folder of MNIST's t10k IDX files (default: no MNIST rows)",
-    )
+    parser = data_parser(__doc__)
     parser.add_argument(
         "--datasets",
         nargs="+",
