@@ -2,12 +2,13 @@
 
 The state rule: fitted attributes are replaced, never changed in place. An
 epoch trains copies of ``coefs_`` and ``intercepts_``; curves and
-``history_`` become new lists (``[*old, new]``, never ``append``). So a
-failed or interrupted call is undone by putting back the attributes saved
-at its start (``_fitted_state``), weights uncopied. Two objects change in
-place and are saved otherwise: the optimizer is deep-copied, the shuffles'
-``RandomState`` keeps its ``get_state()``. A new attribute obeys the rule
-or joins that list; ``tests/test_state.py`` checks it.
+``history_`` become new lists (``[*old, new]``, never ``append``); counts
+and scores are numbers. So a failed or interrupted call is undone by
+putting back the attributes saved at its start (``_fitted_state``), weights
+uncopied. Two objects change in place and are saved otherwise: the
+optimizer is deep-copied, the shuffles' ``RandomState`` keeps its
+``get_state()``. A new attribute obeys the rule or joins that list;
+``tests/test_state.py`` checks it.
 """
 
 import copy
@@ -373,7 +374,6 @@ class SigmoidMLPClassifier(CallbackSupportMixin, ClassifierMixin, BaseEstimator)
             y=y,
             sample_weight=sample_weight,
         )
-        # Any error leaves the estimator exactly as it was before the call.
         saved = self._fitted_state()
         try:
             X, Y, sample_weight = self._prepare(
@@ -401,11 +401,7 @@ class SigmoidMLPClassifier(CallbackSupportMixin, ClassifierMixin, BaseEstimator)
         return self
 
     def _fitted_state(self):
-        """Save what a call may change, for :meth:`_restore`.
-
-        The attributes themselves, which training replaces, but for the
-        optimizer and the generator (see the state rule, at the top).
-        """
+        """Save what a call may change, for :meth:`_restore` (the state rule)."""
         saved = {name: vars(self)[name] for name in self._fitted_state_names()}
         if "_optimizer" in saved:
             saved["_optimizer"] = copy.deepcopy(saved["_optimizer"])
@@ -441,9 +437,8 @@ class SigmoidMLPClassifier(CallbackSupportMixin, ClassifierMixin, BaseEstimator)
             binarizer = _validation.partial_fit_binarizer(self, y, classes)
             if binarizer is not None:  # the call's first
                 self._set_targets(binarizer)
-        first_pass = not hasattr(self, "coefs_") or (
-            not self.warm_start and not incremental
-        )
+        fresh = not (self.warm_start or incremental)
+        first_pass = fresh or not hasattr(self, "coefs_")
         if not first_pass:
             _validation.check_continuation(
                 X,
@@ -453,18 +448,16 @@ class SigmoidMLPClassifier(CallbackSupportMixin, ClassifierMixin, BaseEstimator)
                 warm_start=self.warm_start,
             )
         X, y = _validation.check_X_y(self, X, y, reset=first_pass)
-        if not hasattr(self, "classes_") or (not self.warm_start and not incremental):
+        if fresh or not hasattr(self, "classes_"):
             self._set_targets(LabelBinarizer().fit(y))
         else:
-            same = self.warm_start and not incremental
-            _validation.check_classes(y, self.classes_, same=same)
+            _validation.check_classes(y, self.classes_, same=not incremental)
         if len(self.classes_) < 2:
             raise ValueError(
                 "The number of classes has to be greater than one; got "
                 f"{len(self.classes_)} class"
             )
         if not first_pass:
-            # Continue in the dtype the weights already have.
             X = X.astype(self.coefs_[0].dtype, copy=False)
         Y = _validation.encode(self._label_binarizer, y, X.dtype)
         sample_weight = _validation.check_weights(
@@ -477,7 +470,7 @@ class SigmoidMLPClassifier(CallbackSupportMixin, ClassifierMixin, BaseEstimator)
             self._random_state = check_random_state(self.random_state)
             self._initialize(X.shape[1], X.dtype)
         else:
-            self._carry_over()
+            self._start_books(fresh=False)
         return X, Y, sample_weight
 
     def _set_targets(self, binarizer):
@@ -485,16 +478,30 @@ class SigmoidMLPClassifier(CallbackSupportMixin, ClassifierMixin, BaseEstimator)
         self.target_type_ = binarizer.y_type_
         self.classes_ = binarizer.classes_
 
-    def _carry_over(self):
-        """Start afresh what parameters changed since the last call."""
-        if (self.validation_scores_ is None) == self.early_stopping:
-            # early_stopping changed since the last call: its books start afresh.
-            self._init_stopping()
-        if self._optimizer_params() != self._optimizer.settings():
-            # Settings changed since the last call: the rule starts afresh.
-            self._optimizer = SGDOptimizer(
-                self.coefs_ + self.intercepts_, **self._optimizer_params()
-            )
+    def _start_books(self, fresh):
+        """Start the optimizer and the stopping books afresh if ``fresh``.
+
+        Else, only those whose parameters changed since the last call.
+        """
+        if fresh or (self.validation_scores_ is None) == self.early_stopping:
+            self._no_improvement_count = 0
+            for name in ("_best_coefs", "_best_intercepts"):
+                vars(self).pop(name, None)
+            on = self.early_stopping
+            self.validation_scores_ = [] if on else None
+            self.validation_loss_curve_ = [] if on else None
+            self.best_validation_score_ = -np.inf if on else None
+            self.best_loss_ = None if on else np.inf
+        settings = {
+            "learning_rate_init": self.learning_rate_init,
+            "lr_schedule": self.learning_rate,
+            "momentum": self.momentum,
+            "nesterov": self.nesterovs_momentum,
+            "power_t": self.power_t,
+            "alpha": self.alpha,
+        }
+        if fresh or settings != self._optimizer.settings():
+            self._optimizer = SGDOptimizer(self.coefs_ + self.intercepts_, **settings)
 
     def _trained_loss(self):
         # The one place where the loss parameter becomes the trained loss:
@@ -503,23 +510,11 @@ class SigmoidMLPClassifier(CallbackSupportMixin, ClassifierMixin, BaseEstimator)
             return "cross_entropy"
         return self.loss
 
-    def _optimizer_params(self):
-        return {
-            "learning_rate_init": self.learning_rate_init,
-            "lr_schedule": self.learning_rate,
-            "momentum": self.momentum,
-            "nesterov": self.nesterovs_momentum,
-            "power_t": self.power_t,
-            "alpha": self.alpha,
-        }
-
     def _initialize(self, n_features, dtype):
         """Draw the network, and start its optimizer and history afresh."""
         hidden = _validation.check_hidden_layer_sizes(self.hidden_layer_sizes)
-        multilabel = self._is_multilabel()
-        self.n_outputs_ = (
-            len(self.classes_) if multilabel else max(len(self.classes_), 2)
-        )
+        n_classes = len(self.classes_)
+        self.n_outputs_ = n_classes if self._is_multilabel() else max(n_classes, 2)
         sizes = [n_features, *hidden, self.n_outputs_]
         self.n_layers_ = len(sizes)
         self._loss = self._trained_loss()
@@ -527,29 +522,10 @@ class SigmoidMLPClassifier(CallbackSupportMixin, ClassifierMixin, BaseEstimator)
         self.coefs_, self.intercepts_ = _network.init_params(
             sizes, self._random_state, dtype, self.weight_init
         )
-        self._optimizer = SGDOptimizer(
-            self.coefs_ + self.intercepts_, **self._optimizer_params()
-        )
         self.t_ = 0
         self.loss_curve_ = []
         self.history_ = []
-        self._init_stopping()
-
-    def _init_stopping(self):
-        """Start the books of the stopping rule for the current early_stopping."""
-        self._no_improvement_count = 0
-        for name in ("_best_coefs", "_best_intercepts"):
-            vars(self).pop(name, None)
-        if self.early_stopping:
-            self.validation_scores_ = []
-            self.validation_loss_curve_ = []
-            self.best_validation_score_ = -np.inf
-            self.best_loss_ = None
-        else:
-            self.validation_scores_ = None
-            self.validation_loss_curve_ = None
-            self.best_validation_score_ = None
-            self.best_loss_ = np.inf
+        self._start_books(fresh=True)
 
     def _run_epochs(self, X, Y, sample_weight, incremental, tasks, validation=None):
         """Train for the call's epochs, keeping the books after each."""
@@ -565,14 +541,14 @@ class SigmoidMLPClassifier(CallbackSupportMixin, ClassifierMixin, BaseEstimator)
         # Made at each call: set_params may change the parameters in between.
         rule = StoppingRule(self)
         batch_size = _validation.check_batch_size(self.batch_size, X.shape[0])
+        training = (X, Y, sample_weight)
         self.n_iter_ = 0
         for _ in range(1 if incremental else self.max_iter):
             kept = self._fitted_state()
             try:
                 tasks.begin_epoch()
                 tic = time.perf_counter()
-                self._train_epoch(X, Y, sample_weight, batch_size)
-                training = (X, Y, sample_weight)
+                self._train_epoch(*training, batch_size)
                 self._end_epoch(training, batch_size, validation, tic, rule)
                 stop = tasks.end_epoch()
             except KeyboardInterrupt:
@@ -590,32 +566,19 @@ class SigmoidMLPClassifier(CallbackSupportMixin, ClassifierMixin, BaseEstimator)
                 break
             if not incremental and self.n_iter_ == self.max_iter:
                 rule.warn_at_max_iter(self.max_iter)
-        # The best epoch's weights, with early stopping.
         if self.early_stopping and hasattr(self, "_best_coefs"):
             self.coefs_ = [c.copy() for c in self._best_coefs]
             self.intercepts_ = [b.copy() for b in self._best_intercepts]
 
     def _train_epoch(self, X, Y, sample_weight, batch_size):
-        """One epoch on new arrays of the weights, kept when they end finite.
-
-        The weights saved by :meth:`_fitted_state` share their arrays with
-        ``coefs_``, so the epoch trains copies; the optimizer, which it saves
-        by copy, steps in place.
-        """
+        """One epoch on copies of the weights (the state rule), kept if finite."""
         coefs = [c.copy() for c in self.coefs_]
         intercepts = [b.copy() for b in self.intercepts_]
-        order = np.arange(X.shape[0])
-        if self.shuffle:
-            order = self._random_state.permutation(X.shape[0])
+        n = X.shape[0]
+        order = self._random_state.permutation(n) if self.shuffle else np.arange(n)
+        params = (coefs, intercepts)
         loss = _epoch.train_epoch(
-            X,
-            Y,
-            order,
-            batch_size,
-            (coefs, intercepts),
-            self._optimizer,
-            self._loss,
-            sample_weight,
+            X, Y, order, batch_size, params, self._optimizer, self._loss, sample_weight
         )
         _epoch.check_finite(
             loss, coefs, intercepts, len(self.loss_curve_) + 1, self.learning_rate_init
@@ -699,8 +662,7 @@ class SigmoidMLPClassifier(CallbackSupportMixin, ClassifierMixin, BaseEstimator)
         return self.target_type_.startswith("multilabel")
 
     def _forward(self, X):
-        # The output activations in the weights' dtype, computed by chunks of
-        # rows (each converted on its own) to bound the working memory.
+        # In the weights' dtype, by chunks of rows to bound the memory.
         out = np.empty((X.shape[0], self.n_outputs_), dtype=self.coefs_[0].dtype)
         # A weighted input too large for the dtype saturates its sigmoid, the
         # right limit; only inf - inf, a NaN, cannot be given a value.
