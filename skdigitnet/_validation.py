@@ -1,11 +1,6 @@
 """What the classifier accepts: parameters, targets, weights, validation data.
 
-The parameter constraints, the encoding of the labels (one output neuron per
-class, binary included), the sample and class weights, a validation set
-given to ``fit`` and the one held out for early stopping. This is the only
-module that imports scikit-learn's private helpers: ``_fit_context`` (as
-``fit_context``), the parameter constraint classes,
-``_check_partial_fit_first_call`` and ``_check_sample_weight``.
+The only module that imports scikit-learn's private helpers.
 """
 
 import math
