@@ -35,10 +35,10 @@ class SigmoidMLPClassifier(CallbackSupportMixin, ClassifierMixin, BaseEstimator)
 
     Layers of sigmoid neurons with one output neuron per class, trained by
     mini-batch stochastic gradient descent and backpropagation on the
-    quadratic cost, from N(0, 1) weights and biases, with the book's chapter
-    1 settings as defaults. Chapter 3's options and scikit-learn's momentum,
-    schedules and early stopping are parameters; the :ref:`user_guide`
-    explains each.
+    quadratic cost :math:`C = 1/(2n) ∑_x ‖y(x) - a‖^2`, from N(0, 1)
+    weights and biases, with the book's chapter 1 settings as defaults.
+    Chapter 3's options and scikit-learn's momentum, schedules and early
+    stopping are parameters; the :ref:`user_guide` explains each.
 
     Parameters
     ----------
