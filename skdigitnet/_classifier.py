@@ -1,22 +1,14 @@
-"""SigmoidMLPClassifier: the book's network as a scikit-learn classifier.
-
-The estimator's public face; it keeps the books of the training loop
-(``_run_epochs``, ``_end_epoch``) and predicts. The other rooms:
-``_network`` (the book) and ``_buffered`` (its fast path), run an epoch at a
-time by ``_epoch``; ``_optimizer``, ``_stopping``, ``_validation`` and
-``_monitors``.
+"""SigmoidMLPClassifier: the public face, the training loop's books, prediction.
 
 The state rule: fitted attributes are replaced, never changed in place. An
-epoch trains copies of ``coefs_`` and ``intercepts_`` and assigns them;
-curves and ``history_`` become new lists (``[*old, new]``, never
-``append``), and counts and scores are numbers. That is why a failed or
-interrupted call is undone by putting back the attributes saved at its
-start (``_fitted_state``) without copying the weights. Two objects change in
-place, so they are saved differently: the optimizer (velocities, rate) is
-deep-copied, and the shuffles' ``RandomState`` keeps its ``get_state()``. A
-new attribute obeys the rule or joins that list;
-``tests/test_state.py::test_no_fitted_attribute_is_changed_in_place``
-checks it.
+epoch trains copies of ``coefs_`` and ``intercepts_``; curves and
+``history_`` become new lists (``[*old, new]``, never ``append``); counts
+and scores are numbers. So a failed or interrupted call is undone by
+putting back the attributes saved at its start (``_fitted_state``), weights
+uncopied. Two objects change in place and are saved otherwise: the
+optimizer is deep-copied, the shuffles' ``RandomState`` keeps its
+``get_state()``. A new attribute obeys the rule or joins that list;
+``tests/test_state.py`` checks it.
 """
 
 import copy
@@ -43,12 +35,10 @@ class SigmoidMLPClassifier(CallbackSupportMixin, ClassifierMixin, BaseEstimator)
 
     Layers of sigmoid neurons with one output neuron per class, trained by
     mini-batch stochastic gradient descent and backpropagation on the
-    quadratic cost :math:`C = 1/(2n) ∑_x ‖y(x) - a‖^2`, from weights and
-    biases drawn from N(0, 1). The defaults are the settings of the book's
-    chapter 1 (30 hidden neurons, 30 epochs, mini-batches of 10, ``eta = 3.0``);
-    chapter 3's cross-entropy, softmax, L2 regularisation and scaled
-    initialisation, and scikit-learn's momentum, learning-rate schedules and
-    early stopping are parameters.
+    quadratic cost :math:`C = 1/(2n) ∑_x ‖y(x) - a‖^2`, from N(0, 1)
+    weights and biases, with the book's chapter 1 settings as defaults.
+    Chapter 3's options and scikit-learn's momentum, schedules and early
+    stopping are parameters; the :ref:`user_guide` explains each.
 
     Parameters
     ----------
@@ -58,35 +48,25 @@ class SigmoidMLPClassifier(CallbackSupportMixin, ClassifierMixin, BaseEstimator)
 
     loss : {"squared_error", "cross_entropy", "log_loss"}, \
             default="squared_error"
-        The cost: the book's quadratic cost, chapter 3's cross-entropy (both
-        with sigmoid outputs), or softmax outputs with the log-likelihood,
-        as :class:`~sklearn.neural_network.MLPClassifier`. Multilabel
-        targets always have sigmoid outputs (``"log_loss"`` then means the
-        cross-entropy).
+        The book's quadratic cost, chapter 3's cross-entropy (both with
+        sigmoid outputs), or softmax outputs with the log-likelihood.
 
     weight_init : {"gaussian", "scaled"}, default="gaussian"
-        ``"gaussian"`` draws weights from N(0, 1) as in chapter 1; ``"scaled"``
-        from N(0, 1/n_in), chapter 3's improved initialisation. Biases are
-        always N(0, 1).
+        Weights from N(0, 1) (chapter 1) or N(0, 1/n_in) (chapter 3).
 
     alpha : float, default=0.0
-        Strength of the L2 penalty on the weights (not the biases): each
-        mini-batch of weight sum ``m`` adds ``alpha * w / m`` to the
-        gradient, as :class:`~sklearn.neural_network.MLPClassifier` does.
-        The book's ``lmbda`` over ``n`` samples is ``lmbda * batch_size / n``.
+        Strength of the L2 penalty on the weights, as in
+        :class:`~sklearn.neural_network.MLPClassifier`; the book's ``lmbda``
+        over ``n`` samples is ``lmbda * batch_size / n``.
 
     batch_size : int or "auto", default=10
-        Size of the mini-batches, the book's ``mini_batch_size``. Clipped,
-        with a warning, to the number of samples. ``"auto"`` is
-        ``min(200, n_samples)``, as in
-        :class:`~sklearn.neural_network.MLPClassifier`.
+        Size of the mini-batches, the book's ``mini_batch_size``, clipped with
+        a warning to the number of samples; ``"auto"`` is
+        ``min(200, n_samples)``.
 
     learning_rate : {"constant", "invscaling", "adaptive"}, default="constant"
         Learning-rate schedule, as in
-        :class:`~sklearn.neural_network.MLPClassifier`: ``"invscaling"``
-        uses ``learning_rate_init / (t + 1) ** power_t`` after each epoch;
-        ``"adaptive"`` divides the rate by 5 at each plateau (see ``tol``)
-        and stops once it is below 1e-6.
+        :class:`~sklearn.neural_network.MLPClassifier`.
 
     learning_rate_init : float, default=3.0
         The learning rate, the book's ``eta``.
@@ -105,23 +85,16 @@ class SigmoidMLPClassifier(CallbackSupportMixin, ClassifierMixin, BaseEstimator)
         Pass an int for reproducible results.
 
     tol : float or None, default=None
-        The stopping rule's threshold: training stops when the training loss
-        (with ``early_stopping``, the validation accuracy) has not improved
-        by ``tol`` for more than ``n_iter_no_change`` epochs, and reaching
-        ``max_iter`` first warns with a
-        :class:`~sklearn.exceptions.ConvergenceWarning`. ``None``, the book's
-        behaviour, runs ``max_iter`` epochs with no rule on the training
-        loss; ``early_stopping`` and the ``"adaptive"`` schedule still apply
-        their rules, with MLPClassifier's threshold 1e-4.
+        Stop when the training loss (with ``early_stopping``, the validation
+        accuracy) has not improved by ``tol`` for more than
+        ``n_iter_no_change`` epochs. ``None``, the book's behaviour, runs
+        every epoch; early stopping and the adaptive schedule then use 1e-4.
 
     verbose : bool, default=False
         Print one line per epoch: the epoch, the training loss and seconds.
 
     warm_start : bool, default=False
-        Whether ``fit`` continues from the weights of the previous call. The
-        network it continues, as the one ``partial_fit`` continues, keeps its
-        ``hidden_layer_sizes``, ``loss`` and dtype: a change of either, or
-        float input of the other precision, raises a ``ValueError``.
+        Whether ``fit`` continues from the weights of the previous call.
 
     momentum : float, default=0.0
         Momentum of the gradient step, in [0, 1]. 0 is the book's plain SGD.
@@ -130,35 +103,24 @@ class SigmoidMLPClassifier(CallbackSupportMixin, ClassifierMixin, BaseEstimator)
         Whether to use Nesterov's momentum (only when ``momentum > 0``).
 
     early_stopping : bool, default=False
-        Hold out a stratified ``validation_fraction`` of the training data
-        (or use ``X_val``), stop at a plateau of its accuracy (see ``tol``)
-        and keep the weights of the best epoch, as
-        :class:`~sklearn.neural_network.MLPClassifier` does.
+        Stop at a plateau of the validation accuracy and keep the best
+        epoch's weights, as :class:`~sklearn.neural_network.MLPClassifier`.
 
     validation_fraction : float, default=0.1
         The fraction of the training data held out for early stopping.
 
     n_iter_no_change : int or np.inf, default=10
         Number of epochs without improvement by ``tol`` before stopping (or,
-        with ``learning_rate="adaptive"``, dividing the rate). ``np.inf``
-        never stops: with ``early_stopping``, every epoch runs and the best
-        one's weights are kept.
+        with ``learning_rate="adaptive"``, dividing the rate).
 
     class_weight : dict, "balanced" or None, default=None
-        Weights of the classes, multiplied into ``sample_weight``; they must
-        be finite and non-negative. ``"balanced"`` uses ``n_samples / (n_classes *
-        np.bincount(y))``; ``partial_fit`` refuses it. Not supported with
-        multilabel targets.
+        Weights of the classes, multiplied into ``sample_weight``.
 
     monitor : str, list or tuple of str, or None, default=None
         What ``history_`` records after each epoch besides the epoch, its
-        ``loss``, ``learning_rate`` and ``seconds``: the book's
-        ``network2.SGD`` monitors ``"training_cost"``,
-        ``"training_accuracy"``, ``"evaluation_cost"`` and
-        ``"evaluation_accuracy"``, and chapter 5's ``"learning_speed"``. Each
-        costs a pass over a data set. The evaluation data is ``X_val, y_val``
-        given to ``fit``, else, with ``early_stopping``, the held-out
-        fraction; its two monitors are recorded whenever there is some.
+        ``loss``, ``learning_rate`` and ``seconds``: ``"training_cost"``,
+        ``"training_accuracy"``, ``"evaluation_cost"``,
+        ``"evaluation_accuracy"`` or ``"learning_speed"``.
 
     Attributes
     ----------
@@ -166,9 +128,8 @@ class SigmoidMLPClassifier(CallbackSupportMixin, ClassifierMixin, BaseEstimator)
         The class labels (for multilabel targets, ``arange(n_labels)``).
 
     target_type_ : str
-        The type of the targets, as
-        :func:`~sklearn.utils.multiclass.type_of_target` says:
-        ``"binary"``, ``"multiclass"`` or ``"multilabel-indicator"``.
+        ``"binary"``, ``"multiclass"`` or ``"multilabel-indicator"``, as
+        :func:`~sklearn.utils.multiclass.type_of_target` says.
 
     n_features_in_ : int
         Number of features seen during fit.
@@ -200,10 +161,7 @@ class SigmoidMLPClassifier(CallbackSupportMixin, ClassifierMixin, BaseEstimator)
         Number of training samples seen, over all calls.
 
     loss_ : float
-        The training loss of the last epoch: the mean cost of its
-        mini-batches, each taken before its step, plus, as
-        :class:`~sklearn.neural_network.MLPClassifier`'s, the L2 term
-        ``alpha * ||w||^2 / 2`` of each step over the total sample weight.
+        The training loss of the last epoch, L2 term included.
 
     loss_curve_ : list of float
         ``loss_`` after each epoch.
@@ -221,15 +179,9 @@ class SigmoidMLPClassifier(CallbackSupportMixin, ClassifierMixin, BaseEstimator)
         With early stopping, the best validation accuracy.
 
     history_ : list of dict
-        One dict per epoch, over all calls as ``loss_curve_`` (so
-        ``pandas.DataFrame(clf.history_)`` is a table of the epochs):
-        ``"epoch"`` (counted from 1), ``"loss"`` (``loss_``),
-        ``"learning_rate"`` (the ``eta`` the epoch used), ``"seconds"`` (its
-        duration, monitors included), and a value for each monitor recorded
-        (see ``monitor``): a float, or for ``"learning_speed"`` one float per
-        layer after the input. The user guide's section on the book's
-        monitors says what each measures. Without L2, ``"evaluation_cost"``
-        is ``validation_loss_curve_``'s.
+        One dict per epoch, over all calls: ``"epoch"`` (counted from 1),
+        ``"loss"``, ``"learning_rate"``, ``"seconds"`` and the monitors
+        recorded.
 
     See Also
     --------
@@ -238,20 +190,10 @@ class SigmoidMLPClassifier(CallbackSupportMixin, ClassifierMixin, BaseEstimator)
 
     Notes
     -----
-    The defaults expect inputs in [0, 1], as the book's pixels are. Larger
-    inputs, such as raw pixels or standardised features, saturate the
-    hidden neurons of N(0, 1) weights: when ``X`` leaves [-1, 1], ``fit``
-    checks and warns with a :class:`~skdigitnet.SaturationWarning`.
-
-    An interrupt (Ctrl-C) during the first epoch of a call undoes the call
-    and re-raises ``KeyboardInterrupt``; after whole epochs, ``fit`` keeps
-    them and warns. Any other error, a warning raised as an error included,
-    leaves the estimator as it was before the call. Each ``partial_fit``
-    checks the parameters, which ``set_params`` may have changed.
-
-    With scikit-learn 1.9 or later, ``set_callbacks`` takes callbacks of
-    :mod:`sklearn.callback`: ``fit`` is one task, each epoch one of its
-    subtasks (see the user guide).
+    The defaults expect inputs in [0, 1], as the book's pixels are; see
+    :class:`~skdigitnet.SaturationWarning`. A call that fails changes
+    nothing, and Ctrl-C keeps the whole epochs of ``fit``: see the user
+    guide's section *Watching and interrupting*.
 
     References
     ----------
@@ -349,9 +291,7 @@ class SigmoidMLPClassifier(CallbackSupportMixin, ClassifierMixin, BaseEstimator)
                 default=None
             A validation set of your own, the book's ``evaluation_data``, in
             place of early stopping's held-out fraction; ``history_`` records
-            its evaluation monitors. In a :class:`~sklearn.pipeline.Pipeline`,
-            pass ``transform_input=["X_val"]`` to transform it as ``X``; a
-            ``UserWarning`` says when its values look untransformed.
+            its evaluation monitors.
 
         y_val : array-like of shape (n_val,) or (n_val, n_labels), \
                 default=None
@@ -359,8 +299,7 @@ class SigmoidMLPClassifier(CallbackSupportMixin, ClassifierMixin, BaseEstimator)
 
         sample_weight_val : array-like of shape (n_val,), default=None
             Weights of the validation samples (``class_weight`` does not
-            apply to them, as in
-            :class:`~sklearn.ensemble.HistGradientBoostingClassifier`).
+            apply to them).
 
         Returns
         -------
@@ -370,13 +309,11 @@ class SigmoidMLPClassifier(CallbackSupportMixin, ClassifierMixin, BaseEstimator)
         Warns
         -----
         SaturationWarning
-            When most hidden neurons are saturated on the training data (see
-            :class:`~skdigitnet.SaturationWarning`).
+            When most hidden neurons are saturated on the training data.
 
         ConvergenceWarning
             When all ``max_iter`` epochs ran although a stopping rule was
-            asked for (a float ``tol``, ``early_stopping`` or the
-            ``"adaptive"`` schedule).
+            asked for.
         """
         validation = (X_val, y_val, sample_weight_val)
         return self._fit(X, y, sample_weight, incremental=False, validation=validation)
@@ -404,11 +341,7 @@ class SigmoidMLPClassifier(CallbackSupportMixin, ClassifierMixin, BaseEstimator)
             The class labels, or a multilabel indicator matrix.
 
         sample_weight : array-like of shape (n_samples,), default=None
-            Weights of the samples in the cost. ``class_weight="balanced"``
-            is refused here, since one call's labels are not the whole
-            set's: pass weights computed once from all the labels, with
-            :func:`~sklearn.utils.compute_sample_weight` or as a dict from
-            :func:`~sklearn.utils.compute_class_weight`.
+            Weights of the samples in the cost.
 
         classes : array-like of shape (n_classes,), default=None
             All the classes that ``y`` may hold over all calls. Required on
@@ -441,7 +374,6 @@ class SigmoidMLPClassifier(CallbackSupportMixin, ClassifierMixin, BaseEstimator)
             y=y,
             sample_weight=sample_weight,
         )
-        # Any error leaves the estimator exactly as it was before the call.
         saved = self._fitted_state()
         try:
             X, Y, sample_weight = self._prepare(
@@ -469,11 +401,7 @@ class SigmoidMLPClassifier(CallbackSupportMixin, ClassifierMixin, BaseEstimator)
         return self
 
     def _fitted_state(self):
-        """Save what a call may change, for :meth:`_restore`.
-
-        The attributes themselves, which training replaces, but for the
-        optimizer and the generator (see the state rule, at the top).
-        """
+        """Save what a call may change, for :meth:`_restore` (the state rule)."""
         saved = {name: vars(self)[name] for name in self._fitted_state_names()}
         if "_optimizer" in saved:
             saved["_optimizer"] = copy.deepcopy(saved["_optimizer"])
@@ -509,9 +437,8 @@ class SigmoidMLPClassifier(CallbackSupportMixin, ClassifierMixin, BaseEstimator)
             binarizer = _validation.partial_fit_binarizer(self, y, classes)
             if binarizer is not None:  # the call's first
                 self._set_targets(binarizer)
-        first_pass = not hasattr(self, "coefs_") or (
-            not self.warm_start and not incremental
-        )
+        fresh = not (self.warm_start or incremental)
+        first_pass = fresh or not hasattr(self, "coefs_")
         if not first_pass:
             _validation.check_continuation(
                 X,
@@ -521,18 +448,16 @@ class SigmoidMLPClassifier(CallbackSupportMixin, ClassifierMixin, BaseEstimator)
                 warm_start=self.warm_start,
             )
         X, y = _validation.check_X_y(self, X, y, reset=first_pass)
-        if not hasattr(self, "classes_") or (not self.warm_start and not incremental):
+        if fresh or not hasattr(self, "classes_"):
             self._set_targets(LabelBinarizer().fit(y))
         else:
-            same = self.warm_start and not incremental
-            _validation.check_classes(y, self.classes_, same=same)
+            _validation.check_classes(y, self.classes_, same=not incremental)
         if len(self.classes_) < 2:
             raise ValueError(
                 "The number of classes has to be greater than one; got "
                 f"{len(self.classes_)} class"
             )
         if not first_pass:
-            # Continue in the dtype the weights already have.
             X = X.astype(self.coefs_[0].dtype, copy=False)
         Y = _validation.encode(self._label_binarizer, y, X.dtype)
         sample_weight = _validation.check_weights(
@@ -545,7 +470,7 @@ class SigmoidMLPClassifier(CallbackSupportMixin, ClassifierMixin, BaseEstimator)
             self._random_state = check_random_state(self.random_state)
             self._initialize(X.shape[1], X.dtype)
         else:
-            self._carry_over()
+            self._start_books(fresh=False)
         return X, Y, sample_weight
 
     def _set_targets(self, binarizer):
@@ -553,16 +478,30 @@ class SigmoidMLPClassifier(CallbackSupportMixin, ClassifierMixin, BaseEstimator)
         self.target_type_ = binarizer.y_type_
         self.classes_ = binarizer.classes_
 
-    def _carry_over(self):
-        """Start afresh what parameters changed since the last call."""
-        if (self.validation_scores_ is None) == self.early_stopping:
-            # early_stopping changed since the last call: its books start afresh.
-            self._init_stopping()
-        if self._optimizer_params() != self._optimizer.settings():
-            # Settings changed since the last call: the rule starts afresh.
-            self._optimizer = SGDOptimizer(
-                self.coefs_ + self.intercepts_, **self._optimizer_params()
-            )
+    def _start_books(self, fresh):
+        """Start the optimizer and the stopping books afresh if ``fresh``.
+
+        Else, only those whose parameters changed since the last call.
+        """
+        if fresh or (self.validation_scores_ is None) == self.early_stopping:
+            self._no_improvement_count = 0
+            for name in ("_best_coefs", "_best_intercepts"):
+                vars(self).pop(name, None)
+            on = self.early_stopping
+            self.validation_scores_ = [] if on else None
+            self.validation_loss_curve_ = [] if on else None
+            self.best_validation_score_ = -np.inf if on else None
+            self.best_loss_ = None if on else np.inf
+        settings = {
+            "learning_rate_init": self.learning_rate_init,
+            "lr_schedule": self.learning_rate,
+            "momentum": self.momentum,
+            "nesterov": self.nesterovs_momentum,
+            "power_t": self.power_t,
+            "alpha": self.alpha,
+        }
+        if fresh or settings != self._optimizer.settings():
+            self._optimizer = SGDOptimizer(self.coefs_ + self.intercepts_, **settings)
 
     def _trained_loss(self):
         # The one place where the loss parameter becomes the trained loss:
@@ -571,23 +510,11 @@ class SigmoidMLPClassifier(CallbackSupportMixin, ClassifierMixin, BaseEstimator)
             return "cross_entropy"
         return self.loss
 
-    def _optimizer_params(self):
-        return {
-            "learning_rate_init": self.learning_rate_init,
-            "lr_schedule": self.learning_rate,
-            "momentum": self.momentum,
-            "nesterov": self.nesterovs_momentum,
-            "power_t": self.power_t,
-            "alpha": self.alpha,
-        }
-
     def _initialize(self, n_features, dtype):
         """Draw the network, and start its optimizer and history afresh."""
         hidden = _validation.check_hidden_layer_sizes(self.hidden_layer_sizes)
-        multilabel = self._is_multilabel()
-        self.n_outputs_ = (
-            len(self.classes_) if multilabel else max(len(self.classes_), 2)
-        )
+        n_classes = len(self.classes_)
+        self.n_outputs_ = n_classes if self._is_multilabel() else max(n_classes, 2)
         sizes = [n_features, *hidden, self.n_outputs_]
         self.n_layers_ = len(sizes)
         self._loss = self._trained_loss()
@@ -595,29 +522,10 @@ class SigmoidMLPClassifier(CallbackSupportMixin, ClassifierMixin, BaseEstimator)
         self.coefs_, self.intercepts_ = _network.init_params(
             sizes, self._random_state, dtype, self.weight_init
         )
-        self._optimizer = SGDOptimizer(
-            self.coefs_ + self.intercepts_, **self._optimizer_params()
-        )
         self.t_ = 0
         self.loss_curve_ = []
         self.history_ = []
-        self._init_stopping()
-
-    def _init_stopping(self):
-        """Start the books of the stopping rule for the current early_stopping."""
-        self._no_improvement_count = 0
-        for name in ("_best_coefs", "_best_intercepts"):
-            vars(self).pop(name, None)
-        if self.early_stopping:
-            self.validation_scores_ = []
-            self.validation_loss_curve_ = []
-            self.best_validation_score_ = -np.inf
-            self.best_loss_ = None
-        else:
-            self.validation_scores_ = None
-            self.validation_loss_curve_ = None
-            self.best_validation_score_ = None
-            self.best_loss_ = np.inf
+        self._start_books(fresh=True)
 
     def _run_epochs(self, X, Y, sample_weight, incremental, tasks, validation=None):
         """Train for the call's epochs, keeping the books after each."""
@@ -633,14 +541,14 @@ class SigmoidMLPClassifier(CallbackSupportMixin, ClassifierMixin, BaseEstimator)
         # Made at each call: set_params may change the parameters in between.
         rule = StoppingRule(self)
         batch_size = _validation.check_batch_size(self.batch_size, X.shape[0])
+        training = (X, Y, sample_weight)
         self.n_iter_ = 0
         for _ in range(1 if incremental else self.max_iter):
             kept = self._fitted_state()
             try:
                 tasks.begin_epoch()
                 tic = time.perf_counter()
-                self._train_epoch(X, Y, sample_weight, batch_size)
-                training = (X, Y, sample_weight)
+                self._train_epoch(*training, batch_size)
                 self._end_epoch(training, batch_size, validation, tic, rule)
                 stop = tasks.end_epoch()
             except KeyboardInterrupt:
@@ -658,32 +566,19 @@ class SigmoidMLPClassifier(CallbackSupportMixin, ClassifierMixin, BaseEstimator)
                 break
             if not incremental and self.n_iter_ == self.max_iter:
                 rule.warn_at_max_iter(self.max_iter)
-        # The best epoch's weights, with early stopping.
         if self.early_stopping and hasattr(self, "_best_coefs"):
             self.coefs_ = [c.copy() for c in self._best_coefs]
             self.intercepts_ = [b.copy() for b in self._best_intercepts]
 
     def _train_epoch(self, X, Y, sample_weight, batch_size):
-        """One epoch on new arrays of the weights, kept when they end finite.
-
-        The weights saved by :meth:`_fitted_state` share their arrays with
-        ``coefs_``, so the epoch trains copies; the optimizer, which it saves
-        by copy, steps in place.
-        """
+        """One epoch on copies of the weights (the state rule), kept if finite."""
         coefs = [c.copy() for c in self.coefs_]
         intercepts = [b.copy() for b in self.intercepts_]
-        order = np.arange(X.shape[0])
-        if self.shuffle:
-            order = self._random_state.permutation(X.shape[0])
+        n = X.shape[0]
+        order = self._random_state.permutation(n) if self.shuffle else np.arange(n)
+        params = (coefs, intercepts)
         loss = _epoch.train_epoch(
-            X,
-            Y,
-            order,
-            batch_size,
-            (coefs, intercepts),
-            self._optimizer,
-            self._loss,
-            sample_weight,
+            X, Y, order, batch_size, params, self._optimizer, self._loss, sample_weight
         )
         _epoch.check_finite(
             loss, coefs, intercepts, len(self.loss_curve_) + 1, self.learning_rate_init
@@ -767,8 +662,7 @@ class SigmoidMLPClassifier(CallbackSupportMixin, ClassifierMixin, BaseEstimator)
         return self.target_type_.startswith("multilabel")
 
     def _forward(self, X):
-        # The output activations in the weights' dtype, computed by chunks of
-        # rows (each converted on its own) to bound the working memory.
+        # In the weights' dtype, by chunks of rows to bound the memory.
         out = np.empty((X.shape[0], self.n_outputs_), dtype=self.coefs_[0].dtype)
         # A weighted input too large for the dtype saturates its sigmoid, the
         # right limit; only inf - inf, a NaN, cannot be given a value.
@@ -805,10 +699,8 @@ class SigmoidMLPClassifier(CallbackSupportMixin, ClassifierMixin, BaseEstimator)
     def predict_proba(self, X):
         """Normalised output activations of the network.
 
-        Sigmoid outputs are divided by their sum over the classes, so each row
-        sums to 1 and its ``argmax`` is the prediction; they are not
-        calibrated probabilities. Softmax outputs are returned as they are.
-        For multilabel targets each column is its label's sigmoid activation.
+        Sigmoid outputs are divided by their sum, so that each row sums to 1;
+        they are not calibrated probabilities (see :ref:`predict_proba`).
 
         Parameters
         ----------
@@ -847,9 +739,7 @@ class SigmoidMLPClassifier(CallbackSupportMixin, ClassifierMixin, BaseEstimator)
             return np.log(self.predict_proba(X))
 
     def hidden_activations(self, X, layer=-1):
-        """Activations of a hidden layer's neurons for the inputs ``X``.
-
-        Useful to see what the hidden neurons learned, or as features.
+        """Activations of a hidden layer's neurons, to see what they learned.
 
         Parameters
         ----------

@@ -1,21 +1,8 @@
 """What the classifier watches while it trains, and what it warns about.
 
-The book's four monitors (``network2.SGD``'s ``monitor_*`` switches), each
-asked for by name in ``monitor`` because each costs a pass over a data set
-after the epoch:
-
-- ``"training_cost"`` and ``"evaluation_cost"``: the mean cost of the
-  training or evaluation data under the epoch's final weights, plus the L2
-  term of ``loss_``, as the book's ``total_cost`` (which scales the
-  evaluation data's L2 term by its own size instead).
-- ``"training_accuracy"`` and ``"evaluation_accuracy"``: the fraction
-  classified right (the book counts them), weighted by the sample weights
-  where given.
-
-and chapter 5's ``"learning_speed"`` (see :func:`learning_speed`). After
-``fit``, :func:`warn_if_saturated` checks chapter 3's learning slowdown, and
-:func:`warn_if_val_range_differs` an ``X_val`` that skipped a Pipeline's
-transforms.
+The book's four monitors and chapter 5's learning speed, each asked for by
+name in ``monitor`` (the user guide says what each measures); after ``fit``,
+:func:`warn_if_saturated` and :func:`warn_if_val_range_differs`.
 """
 
 import warnings
@@ -38,12 +25,9 @@ EVALUATION_MONITORS = {"evaluation_cost", "evaluation_accuracy"}
 # Rows per backward pass when the learning speed is measured, to bound memory.
 _SPEED_CHUNK = 1000
 
-# The saturation check (see SaturationWarning): inputs beyond this bound are
-# checked (float32 rounding of a scaler's 1.0 is not beyond [-1, 1]) ...
+# The saturation check's numbers, which SaturationWarning states. The bound
+# lets float32 rounding of a scaler's 1.0 count as within [-1, 1].
 _INPUT_SCALE = 1 + 1e-6
-# ... on at most this many evenly spaced rows; a neuron is saturated on a row
-# where its activation is within this of 0 or 1, and the warning comes when
-# more than this share of the hidden neurons are saturated on most rows.
 _SATURATION_ROWS = 2000
 _SATURATED_ACTIVATION = 0.02
 _SATURATED_NEURONS = 0.75
@@ -67,14 +51,8 @@ class SaturationWarning(UserWarning):
     neuron counts as saturated when its activation is below 0.02 or above
     0.98 (where ``sigmoid'`` is under a twelfth of its peak) on more than
     half of them, and when more than three quarters of the hidden neurons
-    are, ``fit`` warns once. ``python benchmarks/settings.py`` prints the
-    share of saturated neurons on the digits for each scaling.
-
-    Inputs within [-1, 1] are not checked: on MNIST-like images in [0, 1],
-    the book's own setting, training leaves most hidden neurons saturated
-    whatever the initialisation, the slowdown that chapter 3's
-    cross-entropy and scaled weights address, and scaling is then not what
-    to change.
+    are, ``fit`` warns once. Inputs within [-1, 1] are not checked (see
+    :ref:`choosing_settings`).
     """
 
 
@@ -102,14 +80,8 @@ def learning_speed(X, Y, sample_weight, coefs, intercepts, loss):
     """Chapter 5's speed of learning: ``||nabla_b||`` of each layer.
 
     ``nabla_b`` is the gradient of the mean cost over ``(X, Y)`` with
-    respect to the biases, from the book's ``backprop`` (summed over chunks
-    of rows); returns one norm per layer after the input (the hidden layers,
-    then the output layer). It is computed as chapter 5 does: over the
-    whole training set with the epoch's final weights (the book uses its
-    1,000 training images). That is the gradient of the cost itself at a
-    known point, free of the mini-batches' noise, which would inflate a
-    mean of per-batch norms, and computing it apart leaves the training
-    epoch as it is.
+    respect to the biases, from the book's ``backprop`` by chunks of rows;
+    one norm per layer after the input, as the user guide explains.
     """
     nabla_b = [np.zeros_like(b) for b in intercepts]
     n = X.shape[0] if sample_weight is None else sample_weight.sum()

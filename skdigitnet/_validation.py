@@ -1,11 +1,6 @@
 """What the classifier accepts: parameters, targets, weights, validation data.
 
-The parameter constraints, the encoding of the labels (one output neuron per
-class, binary included), the sample and class weights, a validation set
-given to ``fit`` and the one held out for early stopping. This is the only
-module that imports scikit-learn's private helpers: ``_fit_context`` (as
-``fit_context``), the parameter constraint classes,
-``_check_partial_fit_first_call`` and ``_check_sample_weight``.
+The only module that imports scikit-learn's private helpers.
 """
 
 import math
@@ -188,15 +183,11 @@ def check_X_y(estimator, X, y, *, reset):
     return X, y
 
 
-def check_X(estimator, X):
-    """Validate the inputs of a fitted estimator's prediction."""
+def check_X(estimator, X, dtype=(np.float64, np.float32)):
+    """Validate the inputs of a fitted estimator: to predict, or ``X_val``."""
     check_is_fitted(estimator)
     X = validate_data(
-        estimator,
-        X,
-        accept_sparse=["csr", "csc"],
-        dtype=(np.float64, np.float32),
-        reset=False,
+        estimator, X, accept_sparse=["csr", "csc"], dtype=dtype, reset=False
     )
     return X.tocsr() if sp.issparse(X) else X
 
@@ -311,13 +302,9 @@ def check_validation_set(estimator, X_val, y_val, sample_weight_val, *, binarize
         raise ValueError("y_val is provided, but X_val was not provided.")
     dtype = estimator.coefs_[0].dtype
     try:
-        X_val = validate_data(
-            estimator, X_val, accept_sparse=["csr", "csc"], dtype=dtype, reset=False
-        )
+        X_val = check_X(estimator, X_val, dtype)
     except ValueError as error:
         raise ValueError(f"X_val: {error}") from error
-    if sp.issparse(X_val):
-        X_val = X_val.tocsr()
     y_val = np.asarray(y_val)
     if y_val.ndim == 2 and y_val.shape[1] == 1:
         y_val = column_or_1d(y_val, warn=True)
@@ -354,11 +341,6 @@ def split_validation(X, Y, sample_weight, *, fraction, random_state, classes):
     )
     X, X_val, Y, Y_val = parts[:4]
     sample_weight, sw_val = parts[4:] or (None, None)
-    if X_val.shape[0] < 2:
-        raise ValueError(
-            "The validation set is too small. Increase "
-            "'validation_fraction' or the size of your dataset."
-        )
     return X, Y, sample_weight, (X_val, Y_val, sw_val)
 
 
