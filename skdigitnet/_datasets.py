@@ -426,30 +426,25 @@ class MissingFilesError(FileNotFoundError):
         self.folder = folder
         self.missing = list(missing)
         self.reason = reason
-        super().__init__(_missing_message(folder, self.missing, reason))
-
-
-def _missing_message(folder, missing, reason=None):
-    """Say which MNIST files are missing from ``folder`` and how to get them."""
-    names = ", ".join(f"{stem}[.gz]" for stem in missing)
-    where = "" if os.path.isdir(folder) else " (the folder does not exist)"
-    failed = ""
-    fetch = (
-        "or pass download_if_missing=True to fetch MNIST from OpenML through "
-        "scikit-learn, "
-    )
-    if reason is not None:
-        failed, fetch = f"Downloading MNIST failed: {reason}. ", ""
-    return (
-        f"{failed}MNIST-layout files missing from folder {folder!r}{where}: "
-        f"{names}. Expected there: train-images-idx3-ubyte, "
-        "train-labels-idx1-ubyte, t10k-images-idx3-ubyte and "
-        "t10k-labels-idx1-ubyte, each raw or gzip-compressed (.gz). To get "
-        f"them, download the four files from {MNIST_URL} into that folder, "
-        f"{fetch}or give the folder of any dataset in the same layout, such as "
-        "Fashion-MNIST (for example /usr/share/datasets/fashion-mnist from the "
-        "Debian package dataset-fashion-mnist)."
-    )
+        names = ", ".join(f"{stem}[.gz]" for stem in self.missing)
+        where = "" if os.path.isdir(folder) else " (the folder does not exist)"
+        failed = ""
+        fetch = (
+            "or pass download_if_missing=True to fetch MNIST from OpenML through "
+            "scikit-learn, "
+        )
+        if reason is not None:
+            failed, fetch = f"Downloading MNIST failed: {reason}. ", ""
+        super().__init__(
+            f"{failed}MNIST-layout files missing from folder {folder!r}{where}: "
+            f"{names}. Expected there: train-images-idx3-ubyte, "
+            "train-labels-idx1-ubyte, t10k-images-idx3-ubyte and "
+            "t10k-labels-idx1-ubyte, each raw or gzip-compressed (.gz). To get "
+            f"them, download the four files from {MNIST_URL} into that folder, "
+            f"{fetch}or give the folder of any dataset in the same layout, such as "
+            "Fashion-MNIST (for example /usr/share/datasets/fashion-mnist from "
+            "the Debian package dataset-fashion-mnist)."
+        )
 
 
 def _fetch_openml_mnist(data_home):
