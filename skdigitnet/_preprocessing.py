@@ -1,10 +1,7 @@
-"""The first step of a saved model: grey levels divided by that of full ink.
+"""The first step of the pipeline ``skdigitnet train --save`` writes.
 
-The network learns from pixels in [0, 1]; images hold grey levels from 0 to
-that of full ink (16 for scikit-learn's 8x8 digits, 255 for MNIST). A
-:class:`~sklearn.pipeline.Pipeline` of :class:`GreyLevelScaler` and the
-classifier predicts from the images as they are stored, which is what
-``skdigitnet train --save`` writes.
+The network learns from pixels in [0, 1]; a pipeline of :class:`GreyLevelScaler`
+and the classifier predicts from the grey levels as the images store them.
 """
 
 import math
