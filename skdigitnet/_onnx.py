@@ -176,25 +176,19 @@ def _is_multilabel(model):
 
 def _label_type(classes):
     """Return the ONNX tensor type of the labels, and the classes in that type."""
-    from skl2onnx.common.data_types import (
-        BooleanTensorType,
-        DoubleTensorType,
-        FloatTensorType,
-        Int64TensorType,
-        StringTensorType,
-    )
+    from skl2onnx.common import data_types as types
 
     kind = classes.dtype.kind
     if kind == "b":
-        return BooleanTensorType, classes
+        return types.BooleanTensorType, classes
     if kind in "iu":
-        return Int64TensorType, classes.astype(np.int64)
+        return types.Int64TensorType, classes.astype(np.int64)
     if classes.dtype == np.float32:
-        return FloatTensorType, classes
+        return types.FloatTensorType, classes
     if kind == "f":
-        return DoubleTensorType, classes.astype(np.float64)
+        return types.DoubleTensorType, classes.astype(np.float64)
     if all(isinstance(c, str) for c in classes):
-        return StringTensorType, np.array(classes, dtype=object)
+        return types.StringTensorType, np.array(classes, dtype=object)
     raise TypeError(
         "ONNX export needs class labels that are all integers, floats, "
         f"booleans or strings; classes_ holds {classes.dtype} values "
@@ -204,11 +198,11 @@ def _label_type(classes):
 
 def _proba_type(model):
     """Return the ONNX tensor type of the probabilities: the weights' dtype."""
-    from skl2onnx.common.data_types import DoubleTensorType, FloatTensorType
+    from skl2onnx.common import data_types as types
 
     if model.coefs_[0].dtype == np.float32:
-        return FloatTensorType
-    return DoubleTensorType
+        return types.FloatTensorType
+    return types.DoubleTensorType
 
 
 # --- the three functions skl2onnx calls --------------------------------------
@@ -233,25 +227,19 @@ def _parse(scope, model, inputs, custom_parsers=None):
 
 def _calculate_output_shapes(operator):
     """Check the input type and set the outputs' types and shapes."""
+    from skl2onnx.common import data_types as types
     from skl2onnx.common import utils
-    from skl2onnx.common.data_types import (
-        DoubleTensorType,
-        FloatTensorType,
-        Int64TensorType,
-    )
 
     utils.check_input_and_output_numbers(operator, 1, 2)
-    utils.check_input_and_output_types(
-        operator, good_input_types=[FloatTensorType, DoubleTensorType, Int64TensorType]
-    )
+    numbers = [types.FloatTensorType, types.DoubleTensorType, types.Int64TensorType]
+    utils.check_input_and_output_types(operator, good_input_types=numbers)
     model = operator.raw_operator
     n_rows = operator.inputs[0].get_first_dimension()
     label, probabilities = operator.outputs
-    if _is_multilabel(model):
-        label.type = Int64TensorType([n_rows, model.n_outputs_])
-    else:
-        label.type = type(label.type)([n_rows])
-    probabilities.type = _proba_type(model)([n_rows, model.n_outputs_])
+    # _parse gave each output its type; a multilabel label is a 0/1 matrix.
+    columns = [model.n_outputs_] if _is_multilabel(model) else []
+    label.type = type(label.type)([n_rows, *columns])
+    probabilities.type = type(probabilities.type)([n_rows, model.n_outputs_])
 
 
 def _convert(scope, operator, container):
