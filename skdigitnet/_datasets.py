@@ -154,7 +154,6 @@ def read_idx(path, *, mmap_mode=None):
     ----------
     path : str or path-like
         The IDX file, for example ``train-images-idx3-ubyte.gz``.
-
     mmap_mode : {None, "r", "c"}, default=None
         If None, read the whole file into memory. Otherwise map the raw
         (uncompressed) file as :func:`numpy.load` does, read-only (``"r"``) or
@@ -236,10 +235,8 @@ def idx_chunks(path):
     -------
     dtype : numpy.dtype
         The on-disk dtype of the data.
-
     shape : tuple of int
         The shape its header declares.
-
     chunks : callable
         ``chunks(k)`` yields the data as arrays of up to ``k`` rows (slices
         along the first axis), raising :class:`ValueError` as
@@ -465,8 +462,7 @@ def _download_mnist(folder, data_home, missing):
     except OSError as exc:
         # No connection (URLError is an OSError): the advice of offline.
         raise MissingFilesError(folder, missing, reason=exc) from exc
-    X = np.asarray(X)
-    y = np.asarray(y)
+    X, y = np.asarray(X), np.asarray(y)
     n_expected = _MNIST_N_TRAIN + _MNIST_N_TEST
     n_pixels = math.prod(_MNIST_SHAPE)
     if X.shape != (n_expected, n_pixels) or y.shape != (n_expected,):
@@ -477,22 +473,20 @@ def _download_mnist(folder, data_home, missing):
     # OpenML returns float pixels and string labels; IDX MNIST holds bytes.
     images = X.astype(np.uint8).reshape(-1, *_MNIST_SHAPE)
     labels = y.astype(np.int64).astype(np.uint8)
-    rows = {
-        "train": slice(None, _MNIST_N_TRAIN),
-        "test": slice(_MNIST_N_TRAIN, None),
-    }
+    n = _MNIST_N_TRAIN
+    arrays = {"train": (images[:n], labels[:n]), "test": (images[n:], labels[n:])}
 
     os.makedirs(folder, exist_ok=True)
     written = []
     try:
-        for part, (images_stem, labels_stem) in _MNIST_FILES.items():
-            for stem, array in ((images_stem, images), (labels_stem, labels)):
+        for part, stems in _MNIST_FILES.items():
+            for stem, array in zip(stems, arrays[part]):
                 if _find_file(folder, stem) is None:
                     path = os.path.join(folder, stem + ".gz")
                     # Listed before writing: the path was free, so whatever
                     # is there after a failure is ours to remove.
                     written.append(path)
-                    write_idx(path, array[rows[part]])
+                    write_idx(path, array)
     except BaseException:
         for path in written:
             if os.path.exists(path):
@@ -657,25 +651,6 @@ def load_mnist(
     data = images.reshape(len(images), -1)
     if return_X_y:
         return data, target
-    return _mnist_bunch(data, target, images, subset)
-
-
-def _ensure_files(folder, parts, download_if_missing, data_home):
-    """Check that ``folder`` holds the files of ``parts``; download them if asked."""
-    missing = [
-        stem
-        for part in parts
-        for stem in _MNIST_FILES[part]
-        if _find_file(folder, stem) is None
-    ]
-    if missing:
-        if not download_if_missing:
-            raise MissingFilesError(folder, missing)
-        _download_mnist(folder, data_home, missing)
-
-
-def _mnist_bunch(data, target, images, subset):
-    """Return load_mnist's Bunch: ``data`` (n, 784), ``images`` (n, 28, 28)."""
     return Bunch(
         data=data,
         target=target,
@@ -685,6 +660,16 @@ def _mnist_bunch(data, target, images, subset):
         DESCR=_MNIST_DESCR,
         subset=subset,
     )
+
+
+def _ensure_files(folder, parts, download_if_missing, data_home):
+    """Check that ``folder`` holds the files of ``parts``; download them if asked."""
+    stems = [stem for part in parts for stem in _MNIST_FILES[part]]
+    missing = [stem for stem in stems if _find_file(folder, stem) is None]
+    if missing:
+        if not download_if_missing:
+            raise MissingFilesError(folder, missing)
+        _download_mnist(folder, data_home, missing)
 
 
 def data_folder(data, data_home=None):

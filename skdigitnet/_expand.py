@@ -33,8 +33,7 @@ def expand_images(X, y, *, image_shape=None, shifts=1, mirror=False):
     X : array-like of shape (n_samples, n_pixels) or (n_samples, height, width)
         The images: flat rows (as :func:`~skdigitnet.datasets.load_mnist`'s
         ``data``) or image arrays (its ``images``). Sparse matrices are
-        refused: a shifted copy of a sparse image is as sparse, but the
-        result is meant for dense training; convert with ``.toarray()``.
+        refused: convert with ``.toarray()``.
 
     y : array-like of shape (n_samples,) or (n_samples, n_outputs)
         The labels of ``X``.

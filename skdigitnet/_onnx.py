@@ -21,11 +21,6 @@ from ._preprocessing import GreyLevelScaler
 _ALIAS = "SkdigitnetSigmoidMLPClassifier"
 _SCALER_ALIAS = "SkdigitnetGreyLevelScaler"
 
-_INSTALL_HINT = (
-    "ONNX export needs skl2onnx, onnx and onnxruntime, the optional 'onnx' "
-    'extra: pip install "skdigitnet[onnx]"'
-)
-
 # ReduceSum takes its axes as an input from opset 13 on, an attribute before;
 # 13 (2021) is the oldest opset this converter writes.
 _MIN_OPSET = 13
@@ -36,7 +31,10 @@ def _import_skl2onnx():
     try:
         import skl2onnx
     except ImportError as exc:
-        raise ImportError(f"{_INSTALL_HINT} ({exc}).") from exc
+        raise ImportError(
+            "ONNX export needs skl2onnx, onnx and onnxruntime, the optional 'onnx' "
+            f'extra: pip install "skdigitnet[onnx]" ({exc}).'
+        ) from exc
     return skl2onnx
 
 

@@ -14,6 +14,9 @@ from sklearn.utils.validation import check_is_fitted, validate_data
 # scikit-learn's private helpers, imported where the package keeps them.
 from ._validation import Interval, fit_context
 
+# What fit and transform accept, and the dtypes they keep.
+_INPUT = {"accept_sparse": ("csr", "csc"), "dtype": (np.float64, np.float32)}
+
 
 class GreyLevelScaler(TransformerMixin, BaseEstimator):
     """Divide grey levels by the grey level of full ink, to lie in [0, 1].
@@ -77,9 +80,7 @@ class GreyLevelScaler(TransformerMixin, BaseEstimator):
                 "The 'grey_max' parameter of GreyLevelScaler must be a finite "
                 f"number above 0. Got {self.grey_max!r} instead."
             )
-        validate_data(
-            self, X, accept_sparse=("csr", "csc"), dtype=(np.float64, np.float32)
-        )
+        validate_data(self, X, **_INPUT)
         return self
 
     def transform(self, X):
@@ -96,13 +97,7 @@ class GreyLevelScaler(TransformerMixin, BaseEstimator):
             The pixels in float64, or float32 for float32 input.
         """
         check_is_fitted(self)
-        X = validate_data(
-            self,
-            X,
-            accept_sparse=("csr", "csc"),
-            dtype=(np.float64, np.float32),
-            reset=False,
-        )
+        X = validate_data(self, X, reset=False, **_INPUT)
         return X / X.dtype.type(self.grey_max)
 
     def __sklearn_tags__(self):
