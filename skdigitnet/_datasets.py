@@ -5,6 +5,7 @@ bytes, a type code byte, a byte with the number of dimensions, that many
 big-endian ``uint32`` sizes, then the data in big-endian C order.
 """
 
+import contextlib
 import gzip
 import math
 import os
@@ -88,18 +89,23 @@ Fashion-MNIST, are read the same way; this description then does not apply.
 """
 
 
-def _open_maybe_gzip(path):
-    """Open ``path`` for binary reading, decompressing if it starts as gzip."""
-    raw = open(path, "rb")
-    try:
+@contextlib.contextmanager
+def _open_idx(name, error):
+    """Open ``name`` to read, decompressing it if it starts as gzip.
+
+    Data a gzip file cannot give is refused with ``error``, as corrupt.
+    """
+    with open(name, "rb") as raw:
         is_gzip = raw.read(2) == _GZIP_MAGIC
         raw.seek(0)
-    except BaseException:
-        raw.close()
-        raise
-    if is_gzip:
-        return gzip.GzipFile(fileobj=raw, mode="rb"), raw
-    return raw, raw
+        if not is_gzip:
+            yield raw
+            return
+        try:
+            with gzip.GzipFile(fileobj=raw, mode="rb") as f:
+                yield f
+        except (EOFError, gzip.BadGzipFile, zlib.error) as exc:
+            raise error(f"corrupt gzip data ({exc})") from exc
 
 
 def _read_exactly(f, n_bytes):
@@ -199,18 +205,14 @@ def read_idx(path, *, mmap_mode=None):
     if mmap_mode is not None:
         return _map_idx(name, mmap_mode, error)
 
-    f, raw = _open_maybe_gzip(name)
-    try:
-        with raw, f:
-            dtype, shape, _ = _read_header(f, error)
-            n_bytes = math.prod(shape) * dtype.itemsize
-            data = _read_exactly(f, n_bytes)
-            if len(data) < n_bytes:
-                raise error(_truncated(shape, dtype, n_bytes, len(data)))
-            if f.read(1):
-                raise error(_trailing(shape, dtype, n_bytes))
-    except (EOFError, gzip.BadGzipFile, zlib.error) as exc:
-        raise error(f"corrupt gzip data ({exc})") from exc
+    with _open_idx(name, error) as f:
+        dtype, shape, _ = _read_header(f, error)
+        n_bytes = math.prod(shape) * dtype.itemsize
+        data = _read_exactly(f, n_bytes)
+        if len(data) < n_bytes:
+            raise error(_truncated(shape, dtype, n_bytes, len(data)))
+        if f.read(1):
+            raise error(_trailing(shape, dtype, n_bytes))
 
     array = np.frombuffer(data, dtype=dtype).reshape(shape)
     if not dtype.isnative:
@@ -244,15 +246,11 @@ def idx_chunks(path):
     """
     name = os.fspath(path)
     error = _error_of(name)
-    f, raw = _open_maybe_gzip(name)
-    with raw, f:
-        if f is raw:
+    with _open_idx(name, error) as f:
+        if not isinstance(f, gzip.GzipFile):
             array = _map_idx(name, "r", error)
             return array.dtype, array.shape, lambda k: _slices(array, k)
-        try:
-            dtype, shape, _ = _read_header(f, error)
-        except (EOFError, gzip.BadGzipFile, zlib.error) as exc:
-            raise error(f"corrupt gzip data ({exc})") from exc
+        dtype, shape, _ = _read_header(f, error)
     return dtype, shape, lambda k: _gzip_chunks(name, k, error)
 
 
@@ -276,24 +274,20 @@ def _trailing(shape, dtype, n_bytes):
 
 def _gzip_chunks(name, k, error):
     """Yield the data of the gzip IDX file ``name`` ``k`` rows at a time."""
-    f, raw = _open_maybe_gzip(name)
-    with raw, f:
-        try:
-            dtype, shape, _ = _read_header(f, error)
-            row_bytes = math.prod(shape[1:]) * dtype.itemsize
-            n_bytes = shape[0] * row_bytes
-            done = 0
-            for start in range(0, shape[0], k):
-                data = _read_exactly(f, min(k, shape[0] - start) * row_bytes)
-                done += len(data)
-                if done < min(n_bytes, (start + k) * row_bytes):
-                    raise error(_truncated(shape, dtype, n_bytes, done))
-                chunk = np.frombuffer(data, dtype=dtype)
-                yield chunk.reshape(-1, *shape[1:]).astype(dtype.newbyteorder("="))
-            if f.read(1):
-                raise error(_trailing(shape, dtype, n_bytes))
-        except (EOFError, gzip.BadGzipFile, zlib.error) as exc:
-            raise error(f"corrupt gzip data ({exc})") from exc
+    with _open_idx(name, error) as f:
+        dtype, shape, _ = _read_header(f, error)
+        row_bytes = math.prod(shape[1:]) * dtype.itemsize
+        n_bytes = shape[0] * row_bytes
+        done = 0
+        for start in range(0, shape[0], k):
+            data = _read_exactly(f, min(k, shape[0] - start) * row_bytes)
+            done += len(data)
+            if done < min(n_bytes, (start + k) * row_bytes):
+                raise error(_truncated(shape, dtype, n_bytes, done))
+            chunk = np.frombuffer(data, dtype=dtype)
+            yield chunk.reshape(-1, *shape[1:]).astype(dtype.newbyteorder("="))
+        if f.read(1):
+            raise error(_trailing(shape, dtype, n_bytes))
 
 
 def _map_idx(name, mmap_mode, error):
@@ -302,14 +296,13 @@ def _map_idx(name, mmap_mode, error):
         raise ValueError(
             f"mmap_mode must be None, 'r' or 'c'; got {mmap_mode!r} instead."
         )
-    with open(name, "rb") as f:
-        if f.read(2) == _GZIP_MAGIC:
+    with _open_idx(name, error) as f:
+        if isinstance(f, gzip.GzipFile):
             raise error(
                 "a gzip-compressed file cannot be memory-mapped; decompress it "
                 "first (gunzip keeps the name without .gz), or read it with "
-                "mmap_mode=None",
+                "mmap_mode=None"
             )
-        f.seek(0)
         dtype, shape, offset = _read_header(f, error)
         n_bytes = math.prod(shape) * dtype.itemsize
         size = os.fstat(f.fileno()).st_size - offset
