@@ -7,11 +7,8 @@ A call to ``fit`` is one task and each epoch one of its subtasks (a call to
 
 Where the installed scikit-learn has no :mod:`sklearn.callback` (before
 1.9), the classifier has no ``set_callbacks`` and the tasks below do nothing.
-
-A saved classifier keeps scikit-learn's callbacks as their settings only:
-``ProgressBar`` and ``ScoringMonitor`` own OS resources while alive (a
-listening socket, threads), which no file should hold or name. They are
-rebuilt fresh from those settings on load; a monitor's logs are not saved.
+A saved classifier keeps scikit-learn's callbacks as their settings only, for
+the reason the user guide's "Loading without pickle" gives.
 """
 
 import warnings
@@ -107,9 +104,8 @@ _SETTINGS = {
 def _settings(callback):
     """Return ``(name, settings)`` for scikit-learn's callbacks, else None."""
     cls = type(callback)
-    if not cls.__module__.startswith("sklearn.callback") or cls.__name__ not in (
-        _SETTINGS
-    ):
+    in_sklearn = cls.__module__.startswith("sklearn.callback")
+    if not in_sklearn or cls.__name__ not in _SETTINGS:
         return None
     if cls.__name__ == "ScoringMonitor":
         # The monitor keeps its scoring only in this form (a name becomes a

@@ -5,6 +5,7 @@ bytes, a type code byte, a byte with the number of dimensions, that many
 big-endian ``uint32`` sizes, then the data in big-endian C order.
 """
 
+import contextlib
 import gzip
 import math
 import os
@@ -50,9 +51,7 @@ _MNIST_N_TEST = 10_000
 #: The page from which MNIST's four IDX files can be copied by hand.
 MNIST_URL = "http://yann.lecun.com/exdb/mnist/"
 
-# Pixels are divided by the grey level of full ink to lie in [0, 1], here
-# and by the command line for the images it is given.
-
+# Pixels are divided by the grey level of full ink to lie in [0, 1].
 #: The grey level of full ink in scikit-learn's 8x8 digits.
 DIGITS_GREY_MAX = 16.0
 #: The grey level of full ink in MNIST's layout (a byte).
@@ -90,18 +89,23 @@ Fashion-MNIST, are read the same way; this description then does not apply.
 """
 
 
-def _open_maybe_gzip(path):
-    """Open ``path`` for binary reading, decompressing if it starts as gzip."""
-    raw = open(path, "rb")
-    try:
+@contextlib.contextmanager
+def _open_idx(name, error):
+    """Open ``name`` to read, decompressing it if it starts as gzip.
+
+    Data a gzip file cannot give is refused with ``error``, as corrupt.
+    """
+    with open(name, "rb") as raw:
         is_gzip = raw.read(2) == _GZIP_MAGIC
         raw.seek(0)
-    except BaseException:
-        raw.close()
-        raise
-    if is_gzip:
-        return gzip.GzipFile(fileobj=raw, mode="rb"), raw
-    return raw, raw
+        if not is_gzip:
+            yield raw
+            return
+        try:
+            with gzip.GzipFile(fileobj=raw, mode="rb") as f:
+                yield f
+        except (EOFError, gzip.BadGzipFile, zlib.error) as exc:
+            raise error(f"corrupt gzip data ({exc})") from exc
 
 
 def _read_exactly(f, n_bytes):
@@ -115,17 +119,22 @@ def _read_exactly(f, n_bytes):
     return buffer
 
 
+def _error_of(name):
+    """Return ``error(what)``, the ValueError that refuses the IDX file ``name``."""
+    return lambda what: ValueError(f"Cannot read IDX file {name!r}: {what}.")
+
+
 def _read_header(f, error):
     """Read an IDX header from ``f``: the on-disk dtype, the shape, its size."""
     header = f.read(4)
     if len(header) < 4:
         raise error(
-            f"truncated header: {len(header)} bytes, the magic number alone needs 4"
+            f"truncated header: {len(header)} bytes, the magic number alone needs 4",
         )
     if header[:2] != b"\x00\x00":
         raise error(
             f"bad magic number 0x{header.hex()}: an IDX file starts with two "
-            "zero bytes, a type code and the number of dimensions"
+            "zero bytes, a type code and the number of dimensions",
         )
     type_code, ndim = header[2], header[3]
     if type_code not in _IDX_DTYPES:
@@ -135,7 +144,7 @@ def _read_header(f, error):
     if len(dims_bytes) < 4 * ndim:
         raise error(
             f"truncated header: {ndim} dimensions declared but only "
-            f"{len(dims_bytes)} of their {4 * ndim} bytes present"
+            f"{len(dims_bytes)} of their {4 * ndim} bytes present",
         )
     shape = struct.unpack(f">{ndim}I", dims_bytes)
     return _IDX_DTYPES[type_code], shape, 4 + 4 * ndim
@@ -151,24 +160,19 @@ def read_idx(path, *, mmap_mode=None):
     ----------
     path : str or path-like
         The IDX file, for example ``train-images-idx3-ubyte.gz``.
-
     mmap_mode : {None, "r", "c"}, default=None
-        If None, read the whole file into memory. Otherwise return a
-        :class:`numpy.memmap` of the data in the file, opened read-only
-        (``"r"``) or copy-on-write (``"c"``: writes change memory, never the
-        file), as :func:`numpy.load` does: only the pages used are read,
-        when used, and the operating system may drop them again, so that
-        files larger than memory can be read in slices. Only a raw
-        (uncompressed) file can be mapped.
+        If None, read the whole file into memory. Otherwise map the raw
+        (uncompressed) file as :func:`numpy.load` does, read-only (``"r"``) or
+        copy-on-write (``"c"``), to read files larger than memory in slices
+        (see :ref:`deploying`).
 
     Returns
     -------
     array : ndarray or numpy.memmap
         The data, with the shape its header declares and the dtype of its
         type code: ``0x08`` uint8, ``0x09`` int8, ``0x0B`` int16, ``0x0C``
-        int32, ``0x0D`` float32, ``0x0E`` float64. Read into memory, it is in
-        native byte order; mapped, it keeps the file's big-endian order
-        (numpy converts the values when they are used).
+        int32, ``0x0D`` float32, ``0x0E`` float64; in native byte order, or
+        mapped in the file's big-endian order.
 
     Raises
     ------
@@ -189,14 +193,6 @@ def read_idx(path, *, mmap_mode=None):
     >>> import numpy as np
     >>> from skdigitnet.datasets import read_idx, write_idx
     >>> with tempfile.TemporaryDirectory() as folder:
-    ...     path = os.path.join(folder, "labels-idx1-ubyte.gz")
-    ...     write_idx(path, np.array([5, 0, 4], dtype=np.uint8))
-    ...     read_idx(path)
-    array([5, 0, 4], dtype=uint8)
-
-    A raw file can be mapped, and read a slice at a time:
-
-    >>> with tempfile.TemporaryDirectory() as folder:
     ...     path = os.path.join(folder, "images-idx3-ubyte")
     ...     write_idx(path, np.arange(48, dtype=np.uint8).reshape(3, 4, 4))
     ...     images = read_idx(path, mmap_mode="r")
@@ -205,25 +201,18 @@ def read_idx(path, *, mmap_mode=None):
     memmap (3, 4, 4) [32, 33, 34, 35]
     """
     name = os.fspath(path)
-
-    def error(what):
-        return ValueError(f"Cannot read IDX file {name!r}: {what}.")
-
+    error = _error_of(name)
     if mmap_mode is not None:
         return _map_idx(name, mmap_mode, error)
 
-    f, raw = _open_maybe_gzip(name)
-    try:
-        with raw, f:
-            dtype, shape, _ = _read_header(f, error)
-            n_bytes = math.prod(shape) * dtype.itemsize
-            data = _read_exactly(f, n_bytes)
-            if len(data) < n_bytes:
-                raise error(_truncated(shape, dtype, n_bytes, len(data)))
-            if f.read(1):
-                raise error(_trailing(shape, dtype, n_bytes))
-    except (EOFError, gzip.BadGzipFile, zlib.error) as exc:
-        raise error(f"corrupt gzip data ({exc})") from exc
+    with _open_idx(name, error) as f:
+        dtype, shape, _ = _read_header(f, error)
+        n_bytes = math.prod(shape) * dtype.itemsize
+        data = _read_exactly(f, n_bytes)
+        if len(data) < n_bytes:
+            raise error(_truncated(shape, dtype, n_bytes, len(data)))
+        if f.read(1):
+            raise error(_trailing(shape, dtype, n_bytes))
 
     array = np.frombuffer(data, dtype=dtype).reshape(shape)
     if not dtype.isnative:
@@ -248,35 +237,25 @@ def idx_chunks(path):
     -------
     dtype : numpy.dtype
         The on-disk dtype of the data.
-
     shape : tuple of int
         The shape its header declares.
-
     chunks : callable
         ``chunks(k)`` yields the data as arrays of up to ``k`` rows (slices
         along the first axis), raising :class:`ValueError` as
         :func:`read_idx` does where the file is bad.
     """
     name = os.fspath(path)
-
-    def error(what):
-        return ValueError(f"Cannot read IDX file {name!r}: {what}.")
-
-    f, raw = _open_maybe_gzip(name)
-    with raw, f:
-        if f is raw:
+    error = _error_of(name)
+    with _open_idx(name, error) as f:
+        if not isinstance(f, gzip.GzipFile):
             array = _map_idx(name, "r", error)
             return array.dtype, array.shape, lambda k: _slices(array, k)
-        try:
-            dtype, shape, _ = _read_header(f, error)
-        except (EOFError, gzip.BadGzipFile, zlib.error) as exc:
-            raise error(f"corrupt gzip data ({exc})") from exc
+        dtype, shape, _ = _read_header(f, error)
     return dtype, shape, lambda k: _gzip_chunks(name, k, error)
 
 
 def _slices(array, k):
-    for start in range(0, len(array), k):
-        yield array[start : start + k]
+    return (array[start : start + k] for start in range(0, len(array), k))
 
 
 def _truncated(shape, dtype, n_bytes, got):
@@ -295,24 +274,20 @@ def _trailing(shape, dtype, n_bytes):
 
 def _gzip_chunks(name, k, error):
     """Yield the data of the gzip IDX file ``name`` ``k`` rows at a time."""
-    f, raw = _open_maybe_gzip(name)
-    with raw, f:
-        try:
-            dtype, shape, _ = _read_header(f, error)
-            row_bytes = math.prod(shape[1:]) * dtype.itemsize
-            n_bytes = shape[0] * row_bytes
-            done = 0
-            for start in range(0, shape[0], k):
-                data = _read_exactly(f, min(k, shape[0] - start) * row_bytes)
-                done += len(data)
-                if done < min(n_bytes, (start + k) * row_bytes):
-                    raise error(_truncated(shape, dtype, n_bytes, done))
-                chunk = np.frombuffer(data, dtype=dtype)
-                yield chunk.reshape(-1, *shape[1:]).astype(dtype.newbyteorder("="))
-            if f.read(1):
-                raise error(_trailing(shape, dtype, n_bytes))
-        except (EOFError, gzip.BadGzipFile, zlib.error) as exc:
-            raise error(f"corrupt gzip data ({exc})") from exc
+    with _open_idx(name, error) as f:
+        dtype, shape, _ = _read_header(f, error)
+        row_bytes = math.prod(shape[1:]) * dtype.itemsize
+        n_bytes = shape[0] * row_bytes
+        done = 0
+        for start in range(0, shape[0], k):
+            data = _read_exactly(f, min(k, shape[0] - start) * row_bytes)
+            done += len(data)
+            if done < min(n_bytes, (start + k) * row_bytes):
+                raise error(_truncated(shape, dtype, n_bytes, done))
+            chunk = np.frombuffer(data, dtype=dtype)
+            yield chunk.reshape(-1, *shape[1:]).astype(dtype.newbyteorder("="))
+        if f.read(1):
+            raise error(_trailing(shape, dtype, n_bytes))
 
 
 def _map_idx(name, mmap_mode, error):
@@ -321,27 +296,20 @@ def _map_idx(name, mmap_mode, error):
         raise ValueError(
             f"mmap_mode must be None, 'r' or 'c'; got {mmap_mode!r} instead."
         )
-    with open(name, "rb") as f:
-        if f.read(2) == _GZIP_MAGIC:
+    with _open_idx(name, error) as f:
+        if isinstance(f, gzip.GzipFile):
             raise error(
                 "a gzip-compressed file cannot be memory-mapped; decompress it "
                 "first (gunzip keeps the name without .gz), or read it with "
                 "mmap_mode=None"
             )
-        f.seek(0)
         dtype, shape, offset = _read_header(f, error)
         n_bytes = math.prod(shape) * dtype.itemsize
         size = os.fstat(f.fileno()).st_size - offset
     if size < n_bytes:
-        raise error(
-            f"truncated data: shape {shape} of {dtype.name} needs {n_bytes} "
-            f"bytes, only {size} follow the header"
-        )
+        raise error(_truncated(shape, dtype, n_bytes, size))
     if size > n_bytes:
-        raise error(
-            f"trailing bytes after the {n_bytes} bytes of data that shape "
-            f"{shape} of {dtype.name} declares"
-        )
+        raise error(_trailing(shape, dtype, n_bytes))
     if n_bytes == 0:
         # numpy cannot map an empty file region.
         return np.zeros(shape, dtype=dtype)
@@ -359,9 +327,8 @@ def write_idx(path, array):
     path : str or path-like
         The file to write; an existing file is replaced.
     array : array-like
-        The data. Its dtype must be one that IDX can store: uint8, int8,
-        int16, int32, float32 or float64; it may have up to 255 dimensions,
-        each smaller than 2**32.
+        The data: of a dtype that IDX can store (see :func:`read_idx`), with
+        up to 255 dimensions, each smaller than 2**32.
 
     Raises
     ------
@@ -377,14 +344,11 @@ def write_idx(path, array):
     >>> import os, tempfile
     >>> import numpy as np
     >>> from skdigitnet.datasets import read_idx, write_idx
-    >>> images = np.arange(12, dtype=np.uint8).reshape(3, 2, 2)
     >>> with tempfile.TemporaryDirectory() as folder:
-    ...     path = os.path.join(folder, "images-idx3-ubyte")
-    ...     write_idx(path, images)
-    ...     os.path.getsize(path)  # 16 bytes of header, then the pixels
-    ...     np.array_equal(read_idx(path), images)
-    28
-    True
+    ...     path = os.path.join(folder, "labels-idx1-ubyte.gz")
+    ...     write_idx(path, np.array([5, 0, 4], dtype=np.uint8))
+    ...     read_idx(path)
+    array([5, 0, 4], dtype=uint8)
     """
     name = os.fspath(path)
     array = np.asarray(array)
@@ -435,7 +399,8 @@ class MissingFilesError(FileNotFoundError):
     """Files of MNIST's layout missing from a folder.
 
     Raised by :func:`load_mnist` and :func:`load_train_test`; its message
-    says which files are missing and where to get them.
+    says which files are missing and where to get them. Each parameter is
+    kept as the attribute of the same name (``missing`` as a list).
 
     Parameters
     ----------
@@ -445,46 +410,31 @@ class MissingFilesError(FileNotFoundError):
         The stems of the missing files, such as ``"train-images-idx3-ubyte"``.
     reason : Exception, default=None
         Why a download failed, or None if none was tried.
-
-    Attributes
-    ----------
-    folder : str
-        The folder that lacks the files.
-    missing : list of str
-        The stems of the missing files.
-    reason : Exception or None
-        Why a download failed, or None.
     """
 
     def __init__(self, folder, missing, reason=None):
         self.folder = folder
         self.missing = list(missing)
         self.reason = reason
-        super().__init__(_missing_message(folder, self.missing, reason))
-
-
-def _missing_message(folder, missing, reason=None):
-    """Say which MNIST files are missing from ``folder`` and how to get them."""
-    names = ", ".join(f"{stem}[.gz]" for stem in missing)
-    where = "" if os.path.isdir(folder) else " (the folder does not exist)"
-    # The cause first: a failed download, else the missing files.
-    failed = ""
-    fetch = (
-        "or pass download_if_missing=True to fetch MNIST from OpenML through "
-        "scikit-learn, "
-    )
-    if reason is not None:
-        failed, fetch = f"Downloading MNIST failed: {reason}. ", ""
-    return (
-        f"{failed}MNIST-layout files missing from folder {folder!r}{where}: "
-        f"{names}. Expected there: train-images-idx3-ubyte, "
-        "train-labels-idx1-ubyte, t10k-images-idx3-ubyte and "
-        "t10k-labels-idx1-ubyte, each raw or gzip-compressed (.gz). To get "
-        f"them, download the four files from {MNIST_URL} into that folder, "
-        f"{fetch}or give the folder of any dataset in the same layout, such as "
-        "Fashion-MNIST (for example /usr/share/datasets/fashion-mnist from the "
-        "Debian package dataset-fashion-mnist)."
-    )
+        names = ", ".join(f"{stem}[.gz]" for stem in self.missing)
+        where = "" if os.path.isdir(folder) else " (the folder does not exist)"
+        failed = ""
+        fetch = (
+            "or pass download_if_missing=True to fetch MNIST from OpenML through "
+            "scikit-learn, "
+        )
+        if reason is not None:
+            failed, fetch = f"Downloading MNIST failed: {reason}. ", ""
+        super().__init__(
+            f"{failed}MNIST-layout files missing from folder {folder!r}{where}: "
+            f"{names}. Expected there: train-images-idx3-ubyte, "
+            "train-labels-idx1-ubyte, t10k-images-idx3-ubyte and "
+            "t10k-labels-idx1-ubyte, each raw or gzip-compressed (.gz). To get "
+            f"them, download the four files from {MNIST_URL} into that folder, "
+            f"{fetch}or give the folder of any dataset in the same layout, such as "
+            "Fashion-MNIST (for example /usr/share/datasets/fashion-mnist from "
+            "the Debian package dataset-fashion-mnist)."
+        )
 
 
 def _fetch_openml_mnist(data_home):
@@ -503,11 +453,9 @@ def _download_mnist(folder, data_home, missing):
     try:
         X, y = _fetch_openml_mnist(data_home)
     except OSError as exc:
-        # No connection (URLError is an OSError): the reason first, then the
-        # same advice as offline.
+        # No connection (URLError is an OSError): the advice of offline.
         raise MissingFilesError(folder, missing, reason=exc) from exc
-    X = np.asarray(X)
-    y = np.asarray(y)
+    X, y = np.asarray(X), np.asarray(y)
     n_expected = _MNIST_N_TRAIN + _MNIST_N_TEST
     n_pixels = math.prod(_MNIST_SHAPE)
     if X.shape != (n_expected, n_pixels) or y.shape != (n_expected,):
@@ -518,22 +466,20 @@ def _download_mnist(folder, data_home, missing):
     # OpenML returns float pixels and string labels; IDX MNIST holds bytes.
     images = X.astype(np.uint8).reshape(-1, *_MNIST_SHAPE)
     labels = y.astype(np.int64).astype(np.uint8)
-    rows = {
-        "train": slice(None, _MNIST_N_TRAIN),
-        "test": slice(_MNIST_N_TRAIN, None),
-    }
+    n = _MNIST_N_TRAIN
+    arrays = {"train": (images[:n], labels[:n]), "test": (images[n:], labels[n:])}
 
     os.makedirs(folder, exist_ok=True)
     written = []
     try:
-        for part, (images_stem, labels_stem) in _MNIST_FILES.items():
-            for stem, array in ((images_stem, images), (labels_stem, labels)):
+        for part, stems in _MNIST_FILES.items():
+            for stem, array in zip(stems, arrays[part]):
                 if _find_file(folder, stem) is None:
                     path = os.path.join(folder, stem + ".gz")
                     # Listed before writing: the path was free, so whatever
                     # is there after a failure is ours to remove.
                     written.append(path)
-                    write_idx(path, array[rows[part]])
+                    write_idx(path, array)
     except BaseException:
         for path in written:
             if os.path.exists(path):
@@ -587,19 +533,12 @@ def load_mnist(
 ):
     """Load the MNIST digits, or any dataset in MNIST's layout, from IDX files.
 
-    ================   ==============
-    Classes                        10
-    Samples total              70,000
-    Samples (train)            60,000
-    Samples (test)             10,000
-    Dimensionality                784
-    Features           integers 0-255
-    ================   ==============
-
     The folder holds ``train-images-idx3-ubyte``, ``train-labels-idx1-ubyte``,
     ``t10k-images-idx3-ubyte`` and ``t10k-labels-idx1-ubyte``, each raw or
     gzip-compressed with ``.gz`` added to the name (the raw file is read if
     both exist). Fashion-MNIST uses the same names, so its folder works too.
+    The Bunch's ``DESCR`` describes MNIST: 60,000 training and 10,000 test
+    images of 28x28 grey levels 0-255, in 10 classes.
 
     Parameters
     ----------
@@ -621,11 +560,9 @@ def load_mnist(
         scikit-learn's data home: where the default folder is, and where
         :func:`~sklearn.datasets.fetch_openml` keeps its cache.
     mmap_mode : {None, "r", "c"}, default=None
-        If given, map the images file into memory instead of reading it, as
-        :func:`read_idx` does: ``data`` and ``images`` are then
-        :class:`numpy.memmap` views of the file, read only where used. The
-        images file must be raw (uncompressed) and ``subset`` "train" or
-        "test". The labels are read into memory.
+        If given, map the raw images file as :func:`read_idx` does: ``data``
+        and ``images`` are then :class:`numpy.memmap` views of it, and
+        ``subset`` must be "train" or "test". The labels are read.
 
     Returns
     -------
@@ -673,13 +610,11 @@ def load_mnist(
     >>> import os, tempfile
     >>> import numpy as np
     >>> from skdigitnet.datasets import load_mnist, write_idx
-    >>> rng = np.random.default_rng(0)
     >>> with tempfile.TemporaryDirectory() as folder:
     ...     for prefix, n in (("train", 6), ("t10k", 4)):
-    ...         images = rng.integers(256, size=(n, 28, 28), dtype=np.uint8)
-    ...         labels = np.arange(n, dtype=np.uint8)
-    ...         write_idx(os.path.join(folder, f"{prefix}-images-idx3-ubyte"), images)
-    ...         write_idx(os.path.join(folder, f"{prefix}-labels-idx1-ubyte"), labels)
+    ...         stem = os.path.join(folder, prefix)
+    ...         write_idx(f"{stem}-images-idx3-ubyte", np.zeros((n, 28, 28), np.uint8))
+    ...         write_idx(f"{stem}-labels-idx1-ubyte", np.arange(n, dtype=np.uint8))
     ...     mnist = load_mnist(folder, subset="all")
     >>> mnist.data.shape, mnist.images.shape
     ((10, 784), (10, 28, 28))
@@ -701,48 +636,33 @@ def load_mnist(
     parts = ["train", "test"] if subset == "all" else [subset]
     _ensure_files(folder, parts, download_if_missing, data_home)
 
-    if len(parts) == 1:
-        images, target = _read_part(folder, parts[0], mmap_mode)
-    else:
+    if subset == "all":
         arrays = [_read_part(folder, part) for part in parts]
-        images = np.concatenate([images for images, _ in arrays])
-        target = np.concatenate([labels for _, labels in arrays])
+        images, target = (np.concatenate(columns) for columns in zip(*arrays))
+    else:
+        images, target = _read_part(folder, subset, mmap_mode)
     data = images.reshape(len(images), -1)
     if return_X_y:
         return data, target
-    return _mnist_bunch(data, target, images, subset)
-
-
-def _ensure_files(folder, parts, download_if_missing, data_home):
-    """Check that ``folder`` holds the files of ``parts``; download them if asked."""
-    missing = [
-        stem
-        for part in parts
-        for stem in _MNIST_FILES[part]
-        if _find_file(folder, stem) is None
-    ]
-    if missing:
-        if not download_if_missing:
-            raise MissingFilesError(folder, missing)
-        _download_mnist(folder, data_home, missing)
-
-
-def _mnist_bunch(data, target, images, subset):
-    """Return load_mnist's Bunch: ``data`` (n, 784), ``images`` (n, 28, 28)."""
-    feature_names = [
-        f"pixel_{row}_{column}"
-        for row in range(_MNIST_SHAPE[0])
-        for column in range(_MNIST_SHAPE[1])
-    ]
     return Bunch(
         data=data,
         target=target,
         images=images,
-        feature_names=feature_names,
+        feature_names=[f"pixel_{r}_{c}" for r, c in np.ndindex(_MNIST_SHAPE)],
         target_names=np.arange(10),
         DESCR=_MNIST_DESCR,
         subset=subset,
     )
+
+
+def _ensure_files(folder, parts, download_if_missing, data_home):
+    """Check that ``folder`` holds the files of ``parts``; download them if asked."""
+    stems = [stem for part in parts for stem in _MNIST_FILES[part]]
+    missing = [stem for stem in stems if _find_file(folder, stem) is None]
+    if missing:
+        if not download_if_missing:
+            raise MissingFilesError(folder, missing)
+        _download_mnist(folder, data_home, missing)
 
 
 def data_folder(data, data_home=None):
@@ -768,8 +688,6 @@ def data_folder(data, data_home=None):
 
 def only_test_files(folder):
     """Tell whether ``folder`` holds MNIST's ``t10k`` files but not the others.
-
-    :func:`load_train_test` then splits the test images 80/20.
 
     Parameters
     ----------
@@ -804,9 +722,9 @@ def load_train_test(
           Fashion-MNIST), read the same way. Write ``"./digits"`` for a folder
           called ``digits``.
 
-        If the folder lacks the training files but holds the ``t10k`` files
-        (and ``download_if_missing`` is False), the test set alone is split
-        by the same fixed stratified 80/20 rule as the digits.
+        If the folder holds only the ``t10k`` files (see
+        :func:`only_test_files`) and ``download_if_missing`` is False, the
+        test set alone is split as the digits are.
     data_home : str or path-like, default=None
         scikit-learn's data home, for ``"mnist"``; see :func:`load_mnist`.
     download_if_missing : bool, default=False
@@ -849,30 +767,20 @@ def load_train_test(
     """
     if isinstance(data, str) and data == "digits":
         X, y = load_digits(return_X_y=True)
-        return tuple(
-            train_test_split(
-                X / DIGITS_GREY_MAX,
-                y,
-                test_size=0.2,
-                stratify=y,
-                random_state=random_state,
-            )
-        )
+        return _split(X / DIGITS_GREY_MAX, y, random_state)
 
     folder = data_folder(data, data_home)
     load = {"data_home": data_home, "download_if_missing": download_if_missing}
     if not download_if_missing and only_test_files(folder):
         X, y = load_mnist(folder, subset="test", return_X_y=True, **load)
-        return tuple(
-            train_test_split(
-                X / IDX_GREY_MAX,
-                y,
-                test_size=0.2,
-                stratify=y,
-                random_state=random_state,
-            )
-        )
+        return _split(X / IDX_GREY_MAX, y, random_state)
 
     X_train, y_train = load_mnist(folder, subset="train", return_X_y=True, **load)
     X_test, y_test = load_mnist(folder, subset="test", return_X_y=True, **load)
     return X_train / IDX_GREY_MAX, X_test / IDX_GREY_MAX, y_train, y_test
+
+
+def _split(X, y, random_state):
+    """Split ``X, y`` by load_train_test's fixed stratified 80/20 rule."""
+    split = train_test_split(X, y, test_size=0.2, stratify=y, random_state=random_state)
+    return tuple(split)

@@ -25,19 +25,15 @@ def expand_images(X, y, *, image_shape=None, shifts=1, mirror=False):
     set to 0, the background of MNIST's images; nothing wraps round. The
     labels are repeated in step, so row ``i`` of every block has label
     ``y[i]``. There is no randomness: shuffle afterwards if you need to (the
-    classifier shuffles each epoch).
-
-    Expand the training images only, after holding out the validation and
-    test images: a shifted copy of a training image in the validation set
-    would flatter the validation score.
+    classifier shuffles each epoch). Expand the training images only, after
+    holding out the validation and test images.
 
     Parameters
     ----------
     X : array-like of shape (n_samples, n_pixels) or (n_samples, height, width)
         The images: flat rows (as :func:`~skdigitnet.datasets.load_mnist`'s
         ``data``) or image arrays (its ``images``). Sparse matrices are
-        refused: a shifted copy of a sparse image is as sparse, but the
-        result is meant for dense training; convert with ``.toarray()``.
+        refused: convert with ``.toarray()``.
 
     y : array-like of shape (n_samples,) or (n_samples, n_outputs)
         The labels of ``X``.
@@ -80,14 +76,9 @@ def expand_images(X, y, *, image_shape=None, shifts=1, mirror=False):
     -----
     The result takes ``k`` times the memory of ``X``, allocated once; no
     other copy of the images is made unless ``X`` must be converted to an
-    array first (a DataFrame, a list). Five copies of MNIST's 60,000 training
-    images are 235 MB as uint8 and 1.9 GB as float64: expand before scaling
-    to floats.
-
-    Shifting helps where a class does not change when its image moves by a
-    pixel or two (digits, clothes, objects centred in a frame), and mirroring
-    where it does not change when mirrored (clothes, but not digits: a
-    mirrored 2 is no 2). It is no use for features that are not pixels.
+    array first (a DataFrame, a list): expand before scaling to floats. The
+    user guide's :ref:`expanded_data` says what it costs, why to hold out
+    first, and where it helps.
 
     References
     ----------

@@ -6,24 +6,10 @@ added to it by registering three functions for their class: a parser that
 declares the operator's outputs, a shape calculator that gives their types,
 and a converter that writes the ONNX nodes. This module holds those three,
 built on the estimator's public fitted attributes only, and
-:func:`to_onnx`, which registers them and converts.
-
-The graph computes what ``predict`` and ``predict_proba`` compute: the input
-cast to the dtype of the weights, ``a = sigmoid(a @ coefs_[l] +
-intercepts_[l])`` layer by layer (softmax on the last layer when
-``out_activation_ == "softmax"``), then
-
-- ``probabilities``: sigmoid outputs divided by their sum over the classes
-  (uniform where every output is 0), softmax outputs as they are, and for
-  multilabel targets each label's own sigmoid output;
-- ``label``: ``classes_[argmax]`` of the outputs, or for multilabel targets
-  the 0/1 matrix ``output > 0.5``.
-
-Both are plain tensors: there is no ZipMap, whose ONNX operator takes only
-float32, so float64 probabilities keep their precision.
-
-skl2onnx, onnx and onnxruntime are an optional extra (``pip install
-"skdigitnet[onnx]"``); nothing here is imported before it is used.
+:func:`to_onnx`, which registers them and converts. The graph computes what
+``predict`` and ``predict_proba`` compute, as the page "Deploying and
+scaling" of the documentation describes. skl2onnx and onnx, an optional
+extra, are imported when used.
 """
 
 import numpy as np
@@ -35,11 +21,6 @@ from ._preprocessing import GreyLevelScaler
 _ALIAS = "SkdigitnetSigmoidMLPClassifier"
 _SCALER_ALIAS = "SkdigitnetGreyLevelScaler"
 
-_INSTALL_HINT = (
-    "ONNX export needs skl2onnx, onnx and onnxruntime, the optional 'onnx' "
-    'extra: pip install "skdigitnet[onnx]"'
-)
-
 # ReduceSum takes its axes as an input from opset 13 on, an attribute before;
 # 13 (2021) is the oldest opset this converter writes.
 _MIN_OPSET = 13
@@ -50,7 +31,10 @@ def _import_skl2onnx():
     try:
         import skl2onnx
     except ImportError as exc:
-        raise ImportError(f"{_INSTALL_HINT} ({exc}).") from exc
+        raise ImportError(
+            "ONNX export needs skl2onnx, onnx and onnxruntime, the optional 'onnx' "
+            f'extra: pip install "skdigitnet[onnx]" ({exc}).'
+        ) from exc
     return skl2onnx
 
 
@@ -190,25 +174,19 @@ def _is_multilabel(model):
 
 def _label_type(classes):
     """Return the ONNX tensor type of the labels, and the classes in that type."""
-    from skl2onnx.common.data_types import (
-        BooleanTensorType,
-        DoubleTensorType,
-        FloatTensorType,
-        Int64TensorType,
-        StringTensorType,
-    )
+    from skl2onnx.common import data_types as types
 
     kind = classes.dtype.kind
     if kind == "b":
-        return BooleanTensorType, classes
+        return types.BooleanTensorType, classes
     if kind in "iu":
-        return Int64TensorType, classes.astype(np.int64)
+        return types.Int64TensorType, classes.astype(np.int64)
     if classes.dtype == np.float32:
-        return FloatTensorType, classes
+        return types.FloatTensorType, classes
     if kind == "f":
-        return DoubleTensorType, classes.astype(np.float64)
+        return types.DoubleTensorType, classes.astype(np.float64)
     if all(isinstance(c, str) for c in classes):
-        return StringTensorType, np.array(classes, dtype=object)
+        return types.StringTensorType, np.array(classes, dtype=object)
     raise TypeError(
         "ONNX export needs class labels that are all integers, floats, "
         f"booleans or strings; classes_ holds {classes.dtype} values "
@@ -218,11 +196,11 @@ def _label_type(classes):
 
 def _proba_type(model):
     """Return the ONNX tensor type of the probabilities: the weights' dtype."""
-    from skl2onnx.common.data_types import DoubleTensorType, FloatTensorType
+    from skl2onnx.common import data_types as types
 
     if model.coefs_[0].dtype == np.float32:
-        return FloatTensorType
-    return DoubleTensorType
+        return types.FloatTensorType
+    return types.DoubleTensorType
 
 
 # --- the three functions skl2onnx calls --------------------------------------
@@ -235,9 +213,7 @@ def _parse(scope, model, inputs, custom_parsers=None):
     operator = scope.declare_local_operator(_ALIAS, model)
     operator.inputs = inputs
     if _is_multilabel(model):
-        from skl2onnx.common.data_types import Int64TensorType
-
-        label_type = Int64TensorType
+        from skl2onnx.common.data_types import Int64TensorType as label_type
     else:
         label_type, _ = _label_type(model.classes_)
     operator.outputs.append(scope.declare_local_variable("label", label_type()))
@@ -249,29 +225,19 @@ def _parse(scope, model, inputs, custom_parsers=None):
 
 def _calculate_output_shapes(operator):
     """Check the input type and set the outputs' types and shapes."""
-    from skl2onnx.common.data_types import (
-        DoubleTensorType,
-        FloatTensorType,
-        Int64TensorType,
-    )
-    from skl2onnx.common.utils import (
-        check_input_and_output_numbers,
-        check_input_and_output_types,
-    )
+    from skl2onnx.common import data_types as types
+    from skl2onnx.common import utils
 
-    check_input_and_output_numbers(operator, input_count_range=1, output_count_range=2)
-    check_input_and_output_types(
-        operator,
-        good_input_types=[FloatTensorType, DoubleTensorType, Int64TensorType],
-    )
+    utils.check_input_and_output_numbers(operator, 1, 2)
+    numbers = [types.FloatTensorType, types.DoubleTensorType, types.Int64TensorType]
+    utils.check_input_and_output_types(operator, good_input_types=numbers)
     model = operator.raw_operator
     n_rows = operator.inputs[0].get_first_dimension()
     label, probabilities = operator.outputs
-    if _is_multilabel(model):
-        label.type = Int64TensorType([n_rows, model.n_outputs_])
-    else:
-        label.type = type(label.type)([n_rows])
-    probabilities.type = _proba_type(model)([n_rows, model.n_outputs_])
+    # _parse gave each output its type; a multilabel label is a 0/1 matrix.
+    columns = [model.n_outputs_] if _is_multilabel(model) else []
+    label.type = type(label.type)([n_rows, *columns])
+    probabilities.type = type(probabilities.type)([n_rows, model.n_outputs_])
 
 
 def _convert(scope, operator, container):
@@ -332,12 +298,11 @@ def _scaler_output_shapes(operator):
 
 def _convert_scaler(scope, operator, container):
     """Write ``X / grey_max`` in the output's float type, as ``transform`` does."""
+    from onnx.helper import np_dtype_to_tensor_dtype
     from skl2onnx.common.data_types import FloatTensorType
 
     output = operator.outputs[0]
     dtype = np.float32 if isinstance(output.type, FloatTensorType) else np.float64
-    from onnx.helper import np_dtype_to_tensor_dtype
-
     graph = _Graph(scope, container, np_dtype_to_tensor_dtype(np.dtype(dtype)))
     x = graph.node("Cast", [operator.inputs[0].full_name], to=graph.proto_dtype)
     grey_max = graph.constant(np.array(operator.raw_operator.grey_max, dtype=dtype))
@@ -384,13 +349,8 @@ class _Graph:
         """Add an ``op_type`` node; return the name of its output."""
         if output is None:
             output = self.scope.get_unique_variable_name(op_type.lower())
-        self.container.add_node(
-            op_type,
-            inputs,
-            output,
-            name=self.scope.get_unique_operator_name(op_type),
-            **attrs,
-        )
+        name = self.scope.get_unique_operator_name(op_type)
+        self.container.add_node(op_type, inputs, output, name=name, **attrs)
         return output
 
     def constant(self, array):

@@ -3,30 +3,9 @@
 A pickled :class:`~skdigitnet.SigmoidMLPClassifier` carries the version of
 skdigitnet that saved it, as scikit-learn's estimators carry
 ``_sklearn_version``; loading it under another version warns with
-:class:`InconsistentVersionWarning`.
-
-Pickle runs code while it loads, so load only files you trust. `skops
-<https://skops.readthedocs.io>`_ (the ``secure`` extra) saves and loads
-without pickle and refuses any type it was not told to trust. Its default
-list covers numpy, scipy and most of scikit-learn; :data:`SKOPS_TRUSTED_TYPES`
-adds skdigitnet's own, and nothing else::
-
-    import skops.io as sio
-    from skdigitnet import SKOPS_TRUSTED_TYPES
-
-    sio.dump(clf, "model.skops")
-    clf = sio.load("model.skops", trusted=SKOPS_TRUSTED_TYPES)
-
-Trusting them means trusting that loading them builds plain objects and runs
-no code that the file chose: each is rebuilt from numbers, arrays, strings
-and lists, and a callback that owns an OS resource (the listener of
-scikit-learn's ``ScoringMonitor``, the threads of its ``ProgressBar``) is
-saved as its settings alone and rebuilt fresh, so that nothing connects
-anywhere because of what a file says.
-
-Every file the package writes goes through :func:`atomic_write`: a
-temporary file beside the target, flushed to disk and renamed into place,
-so that a failure at any point leaves the old file as it was.
+:class:`InconsistentVersionWarning`. :data:`SKOPS_TRUSTED_TYPES` lets skops
+load a model without pickle, and :func:`atomic_write` writes every file the
+package writes. The user guide's "Saving a model" says what each promises.
 """
 
 import contextlib
@@ -38,14 +17,8 @@ import warnings
 #: default, to pass as ``trusted`` to :func:`skops.io.load`:
 #: ``SigmoidMLPClassifier``, the optimizer it keeps for further training,
 #: and ``GreyLevelScaler``, the first step of the pipeline that
-#: ``skdigitnet train --save`` writes. Loading any of them runs no code
-#: chosen by the file. A fitted classifier holds nothing else that skops
-#: does not already trust (numpy arrays, a ``RandomState``, a
-#: ``LabelBinarizer``, lists, floats, strings): the callbacks of
-#: :mod:`sklearn.callback` that ``set_callbacks`` attached are saved as
-#: their settings (strings and numbers) and rebuilt on load. A callback of
-#: your own is saved as it is, and needs its type added once you have
-#: checked that loading it runs no code and opens nothing.
+#: ``skdigitnet train --save`` writes. What trusting them means, and what a
+#: callback of your own needs, is said in :ref:`loading_without_pickle`.
 SKOPS_TRUSTED_TYPES = [
     "skdigitnet._classifier.SigmoidMLPClassifier",
     "skdigitnet._optimizer.SGDOptimizer",

@@ -1,10 +1,7 @@
-"""The first step of a saved model: grey levels divided by that of full ink.
+"""The first step of the pipeline ``skdigitnet train --save`` writes.
 
-The network learns from pixels in [0, 1]; images hold grey levels from 0 to
-that of full ink (16 for scikit-learn's 8x8 digits, 255 for MNIST). A
-:class:`~sklearn.pipeline.Pipeline` of :class:`GreyLevelScaler` and the
-classifier predicts from the images as they are stored, which is what
-``skdigitnet train --save`` writes.
+The network learns from pixels in [0, 1]; a pipeline of :class:`GreyLevelScaler`
+and the classifier predicts from the grey levels as the images store them.
 """
 
 import math
@@ -16,6 +13,9 @@ from sklearn.utils.validation import check_is_fitted, validate_data
 
 # scikit-learn's private helpers, imported where the package keeps them.
 from ._validation import Interval, fit_context
+
+# What fit and transform accept, and the dtypes they keep.
+_INPUT = {"accept_sparse": ("csr", "csc"), "dtype": (np.float64, np.float32)}
 
 
 class GreyLevelScaler(TransformerMixin, BaseEstimator):
@@ -80,9 +80,7 @@ class GreyLevelScaler(TransformerMixin, BaseEstimator):
                 "The 'grey_max' parameter of GreyLevelScaler must be a finite "
                 f"number above 0. Got {self.grey_max!r} instead."
             )
-        validate_data(
-            self, X, accept_sparse=("csr", "csc"), dtype=(np.float64, np.float32)
-        )
+        validate_data(self, X, **_INPUT)
         return self
 
     def transform(self, X):
@@ -99,13 +97,7 @@ class GreyLevelScaler(TransformerMixin, BaseEstimator):
             The pixels in float64, or float32 for float32 input.
         """
         check_is_fitted(self)
-        X = validate_data(
-            self,
-            X,
-            accept_sparse=("csr", "csc"),
-            dtype=(np.float64, np.float32),
-            reset=False,
-        )
+        X = validate_data(self, X, reset=False, **_INPUT)
         return X / X.dtype.type(self.grey_max)
 
     def __sklearn_tags__(self):
