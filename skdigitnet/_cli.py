@@ -93,13 +93,8 @@ class _Formatter(argparse.HelpFormatter):
         return textwrap.wrap(" ".join(text.split()), width, break_on_hyphens=False)
 
     def _fill_text(self, text, width, indent):
-        return textwrap.fill(
-            " ".join(text.split()),
-            width,
-            initial_indent=indent,
-            subsequent_indent=indent,
-            break_on_hyphens=False,
-        )
+        lines = self._split_lines(text, width - len(indent))
+        return "\n".join(indent + line for line in lines)
 
 
 # --- option types: each option's range, said in the option's words --------
@@ -116,23 +111,20 @@ def _float(text):
     return value
 
 
-def _number(kind, low, high=math.inf, closed="left"):
-    """Return an option type: a ``kind`` (int or float) between two bounds.
+def _number(kind, bounds):
+    """Return an option type: a ``kind`` (int or float) in a range.
 
-    ``closed`` says which bounds belong to the range: "left", "right",
-    "both" or "neither", as in scikit-learn's ``Interval``. The estimator
-    checks the value again; this says what is wrong before anything loads.
+    ``bounds`` is the range as the error says it, "[1, inf)" or "(0.0, 1.0]".
+    The estimator checks the value again; this says what is wrong before
+    anything loads.
     """
-    left = "[" if closed in ("left", "both") else "("
-    right = "]" if closed in ("right", "both") else ")"
-    shown_high = high if math.isinf(high) else kind(high)
-    bounds = f"{left}{kind(low)}, {shown_high}{right}"
+    low, high = (float(bound) for bound in bounds[1:-1].split(","))
     article = "an int" if kind is int else "a float"
 
     def parse(text):
         value = _float(text) if kind is float else int(text)
-        above = value >= low if left == "[" else value > low
-        below = value <= high if right == "]" else value < high
+        above = value >= low if bounds[0] == "[" else value > low
+        below = value <= high if bounds[-1] == "]" else value < high
         if not (above and below):
             raise argparse.ArgumentTypeError(
                 f"must be {article} in the range {bounds}; got {value!r}"
@@ -144,8 +136,8 @@ def _number(kind, low, high=math.inf, closed="left"):
     return parse
 
 
-_POSITIVE_INT = _number(int, 1)
-_NON_NEGATIVE = _number(float, 0.0)
+_POSITIVE_INT = _number(int, "[1, inf)")
+_NON_NEGATIVE = _number(float, "[0.0, inf)")
 
 
 def _grey_level(text):
@@ -162,9 +154,9 @@ def _grey_level(text):
 def build_parser():
     """Return the command line's argument parser.
 
-    Each command's options are added by a function of its own, listed in
-    ``_COMMANDS``; a new command is one more such function, and the function
-    that runs it in ``_commands.py``.
+    Each command's options are added by a function of its own; a new
+    command is one more such function, and the function that runs it in
+    ``_commands.py``.
 
     Returns
     -------
@@ -183,8 +175,10 @@ def build_parser():
         "--version", action="version", version=f"%(prog)s {__version__}"
     )
     commands = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
-    for add_command in _COMMANDS:
-        add_command(commands)
+    _add_train_parser(commands)
+    _add_evaluate_parser(commands)
+    _add_predict_parser(commands)
+    _add_export_parser(commands)
     return parser
 
 
@@ -209,7 +203,15 @@ def _add_train_parser(commands):
     _add_book_options(train)
     _add_chapter3_options(train)
     _add_stopping_options(train)
-    _add_expand_option(train)
+    train.add_argument(
+        "--expand",
+        action="store_true",
+        help="chapter 3's expanded training data: train on each training "
+        "image and four copies of it moved one pixel up, down, left and "
+        "right, five times the images, epochs and memory. The test images, "
+        "and with --early-stopping the validation images, held out first, "
+        "are not expanded.",
+    )
     train.add_argument(
         "--dtype",
         choices=["float64", "float32"],
@@ -255,14 +257,14 @@ def _add_book_options(train):
     )
     book.add_argument(
         "--eta",
-        type=_number(float, 0.0, closed="neither"),
+        type=_number(float, "(0.0, inf)"),
         default=3.0,
         help="the book's learning rate eta (default: 3.0). learning_rate_init "
         "in Python.",
     )
     book.add_argument(
         "--seed",
-        type=_number(int, 0, 2**32 - 1, closed="both"),
+        type=_number(int, "[0, 4294967295]"),
         default=0,
         help="seed of the initial weights and of the shuffling: the same seed "
         "gives the same network (default: 0). random_state in Python.",
@@ -312,7 +314,7 @@ def _add_chapter3_options(train):
     )
     more.add_argument(
         "--momentum",
-        type=_number(float, 0.0, 1.0, closed="both"),
+        type=_number(float, "[0.0, 1.0]"),
         default=0.0,
         help="momentum of the gradient steps, in [0, 1]; 0 is the book's "
         "plain gradient descent (default: 0).",
@@ -330,7 +332,6 @@ def _add_chapter3_options(train):
     more.add_argument(
         "--class-weight",
         choices=["balanced"],
-        default=None,
         help="weigh each class by n_samples / (n_classes * its count).",
     )
 
@@ -340,7 +341,6 @@ def _add_stopping_options(train):
     stop.add_argument(
         "--tol",
         type=_NON_NEGATIVE,
-        default=None,
         help="stop when the training loss has not improved by tol for more "
         "than --n-iter-no-change epochs; with --early-stopping, the "
         "validation accuracy; with --learning-rate adaptive, divide eta by 5 "
@@ -366,21 +366,9 @@ def _add_stopping_options(train):
     )
     stop.add_argument(
         "--validation-fraction",
-        type=_number(float, 0.0, 1.0, closed="neither"),
+        type=_number(float, "(0.0, 1.0)"),
         default=0.1,
         help="the fraction held out by --early-stopping (default: 0.1).",
-    )
-
-
-def _add_expand_option(train):
-    train.add_argument(
-        "--expand",
-        action="store_true",
-        help="chapter 3's expanded training data: train on each training "
-        "image and four copies of it moved one pixel up, down, left and "
-        "right, five times the images, epochs and memory. The test images, "
-        "and with --early-stopping the validation images, held out first, "
-        "are not expanded.",
     )
 
 
@@ -471,15 +459,6 @@ def _add_data_source_options(parser):
         "scikit-learn (this needs the internet once) and write them into the "
         "folder.",
     )
-
-
-# The commands, in the order --help lists them.
-_COMMANDS = (
-    _add_train_parser,
-    _add_evaluate_parser,
-    _add_predict_parser,
-    _add_export_parser,
-)
 
 
 # --- main -----------------------------------------------------------------------
