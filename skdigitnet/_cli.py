@@ -78,14 +78,6 @@ class UserError(Exception):
     """A mistake of the user's: reported as one line, exit status 2."""
 
 
-class _Parser(argparse.ArgumentParser):
-    """An argument parser whose errors are one line, as all user errors."""
-
-    def error(self, message):
-        """Raise the parsing error as a user error instead of exiting."""
-        raise UserError(f"{message} (see '{self.prog} --help')")
-
-
 class _Formatter(argparse.HelpFormatter):
     """Wrap help text without breaking option names such as ``--hidden``."""
 
@@ -95,6 +87,17 @@ class _Formatter(argparse.HelpFormatter):
     def _fill_text(self, text, width, indent):
         lines = self._split_lines(text, width - len(indent))
         return "\n".join(indent + line for line in lines)
+
+
+class _Parser(argparse.ArgumentParser):
+    """An argument parser whose errors are one line, as all user errors."""
+
+    def __init__(self, *args, formatter_class=_Formatter, **kwargs):
+        super().__init__(*args, formatter_class=formatter_class, **kwargs)
+
+    def error(self, message):
+        """Raise the parsing error as a user error instead of exiting."""
+        raise UserError(f"{message} (see '{self.prog} --help')")
 
 
 # --- option types: each option's range, said in the option's words --------
@@ -186,15 +189,11 @@ def _add_train_parser(commands):
     train = commands.add_parser(
         "train",
         help="train the network, printing 'Epoch j: k / n' after each epoch",
-        description=(
-            "Train the book's sigmoid network epoch by epoch, printing after "
-            "each epoch the book's line 'Epoch j: k / n' (k of the n test "
-            "images recognised after epoch j, counted from 1), then the final "
-            "accuracy and the time taken. The defaults are chapter 1's "
-            "settings. Ctrl-C stops training; with --save, the network of the "
-            "last whole epoch is saved."
-        ),
-        formatter_class=_Formatter,
+        description="Train the book's sigmoid network epoch by epoch, printing after "
+        "each epoch the book's line 'Epoch j: k / n' (k of the n test images "
+        "recognised after epoch j, counted from 1), then the final accuracy and the "
+        "time taken. The defaults are chapter 1's settings. Ctrl-C stops training; "
+        "with --save, the network of the last whole epoch is saved.",
     )
     train.add_argument(
         "--data", default="digits", help=_DATA_HELP + " (default: digits)."
@@ -376,12 +375,9 @@ def _add_evaluate_parser(commands):
     evaluate = commands.add_parser(
         "evaluate",
         help="accuracy, per-digit report and confusion matrix of a saved model",
-        description=(
-            "Score a saved model on the held-out test images: the accuracy, "
-            "scikit-learn's classification_report (precision, recall and F1 "
-            "of each digit) and the confusion matrix."
-        ),
-        formatter_class=_Formatter,
+        description="Score a saved model on the held-out test images: the accuracy, "
+        "scikit-learn's classification_report (precision, recall and F1 of each "
+        "digit) and the confusion matrix.",
     )
     evaluate.add_argument("model", metavar="MODEL", help=_MODEL_HELP + ".")
     evaluate.add_argument(
@@ -395,19 +391,14 @@ def _add_predict_parser(commands):
     predict = commands.add_parser(
         "predict",
         help="read the digits of image files with a saved model",
-        description=(
-            "Print the digit a saved model reads in each image, one line "
-            "'FILE[i]: label' per image. A FILE is an IDX file (raw or .gz, "
-            "as MNIST's) or a .npy array holding one image, a stack of "
-            "images, or images already flattened to rows. The images have "
-            "the size the model was trained on (28x28 for MNIST, 8x8 for the "
-            "digits) and hold grey levels as the training images did: 0 to "
-            "255 for 28x28 images, 0 to 16 for the 8x8 digits, unless "
-            "--grey-max says otherwise. A file whose grey levels all lie in "
-            "[0, 1], for a model that learnt from 0 to 16 or 255, is warned "
-            "about."
-        ),
-        formatter_class=_Formatter,
+        description="Print the digit a saved model reads in each image, one line "
+        "'FILE[i]: label' per image. A FILE is an IDX file (raw or .gz, as MNIST's) "
+        "or a .npy array holding one image, a stack of images, or images already "
+        "flattened to rows. The images have the size the model was trained on (28x28 "
+        "for MNIST, 8x8 for the digits) and hold grey levels as the training images "
+        "did: 0 to 255 for 28x28 images, 0 to 16 for the 8x8 digits, unless "
+        "--grey-max says otherwise. A file whose grey levels all lie in [0, 1], for a "
+        "model that learnt from 0 to 16 or 255, is warned about.",
     )
     predict.add_argument("model", metavar="MODEL", help=_MODEL_HELP + ".")
     predict.add_argument(
@@ -431,15 +422,12 @@ def _add_export_parser(commands):
     export = commands.add_parser(
         "export",
         help="write a saved model as ONNX, for onnxruntime",
-        description=(
-            "Write a saved model as an ONNX file, to serve it with onnxruntime "
-            "from Python, C++, C#, Java or JavaScript without skdigitnet. Its "
-            "input 'X' takes rows of pixels in [0, 1] (grey levels divided "
-            "as in training), as float32 or float64 as the model was trained; "
-            "its outputs are 'label' and 'probabilities'. Needs the onnx "
-            'extra: pip install "skdigitnet[onnx]".'
-        ),
-        formatter_class=_Formatter,
+        description="Write a saved model as an ONNX file, to serve it with "
+        "onnxruntime from Python, C++, C#, Java or JavaScript without skdigitnet. Its "
+        "input 'X' takes rows of pixels in [0, 1] (grey levels divided as in "
+        "training), as float32 or float64 as the model was trained; its outputs are "
+        "'label' and 'probabilities'. Needs the onnx extra: pip install "
+        '"skdigitnet[onnx]".',
     )
     export.add_argument("model", metavar="MODEL", help=_MODEL_HELP + ".")
     export.add_argument("output", metavar="OUTPUT", help="the ONNX file to write.")
