@@ -503,11 +503,7 @@ def _show_warning(message, category, filename, lineno, file=None, line=None):
 
 def _run(argv, first_run):
     try:
-        try:
-            args = build_parser().parse_args(argv)
-        except SystemExit as exc:
-            # --help and --version
-            return exc.code
+        args = build_parser().parse_args(argv)
         # The commands load numpy and scikit-learn: only once they are needed.
         from ._commands import run
 
@@ -515,6 +511,8 @@ def _run(argv, first_run):
         if first_run and status == 0:
             print(f"Run '{PROG} --help' for the commands and their options.")
         return status
+    except SystemExit as exc:  # --help and --version
+        return exc.code
     except UserError as exc:
         message = " ".join(str(exc).split())
         print(f"{PROG}: error: {message}", file=sys.stderr)

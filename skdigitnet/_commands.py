@@ -1,13 +1,8 @@
 """The commands of the command line: ``train``, ``evaluate``, ``predict``, ``export``.
 
 They drive :class:`~skdigitnet.SigmoidMLPClassifier` through its public
-interface only. A run with a stopping rule (``--tol``, ``--early-stopping``,
-``--learning-rate adaptive``) is one call to ``fit``, which prints its own
-lines; a run of a fixed number of epochs calls ``fit`` warm-started one
-epoch at a time, so that the book's line "Epoch j: k / n" follows each
-epoch and the epochs together are one ``fit`` (``class_weight`` included).
-What the estimator refuses is reported in its own words, with the options
-that set the parameters it names.
+interface only; what it refuses is reported in its own words, with the
+options that set the parameters it names.
 
 A saved model is a :func:`joblib.dump` of a scikit-learn
 :class:`~sklearn.pipeline.Pipeline`: a :class:`~skdigitnet.GreyLevelScaler`
@@ -98,12 +93,7 @@ def run(args):
     status : int
         The exit status: 0, or 130 when training was interrupted.
     """
-    commands = {
-        "train": _train,
-        "evaluate": _evaluate,
-        "predict": _predict,
-        "export": _export,
-    }
+    commands = dict(train=_train, evaluate=_evaluate, predict=_predict, export=_export)
     return commands[args.command](args)
 
 
@@ -364,8 +354,7 @@ def _train(args):
     if args.save is not None:
         _check_save_path(args.save)
     (X_train, X_test, y_train, y_test), scale, note = _load_data(args.data, args)
-    X_train = X_train.astype(args.dtype)
-    X_test = X_test.astype(args.dtype)
+    X_train, X_test = X_train.astype(args.dtype), X_test.astype(args.dtype)
     X_train, y_train, fit_params, expanded = _expand_training(args, X_train, y_train)
     if args.batch_size > len(y_train):
         # Said once here: the estimator would say it on every epoch.
@@ -377,9 +366,10 @@ def _train(args):
     model = SigmoidMLPClassifier(**_estimator_params(args))
     if note is not None:
         print(note)
+    sizes = [X_train.shape[1], *args.hidden, len(np.unique(y_train))]
     header = (
-        f"Training a {_planned_architecture(args, X_train, y_train)} sigmoid "
-        f"network on {_describe_data(args.data, X_train.shape[1])}: "
+        f"Training a {'-'.join(map(str, sizes))} sigmoid network on "
+        f"{_describe_data(args.data, X_train.shape[1])}: "
         f"{len(y_train):,} training{expanded} and {len(y_test):,} test images; "
         f"{_plural(args.epochs, 'epoch')}, mini-batches of {args.batch_size}, "
         f"eta {args.eta}, seed {args.seed}."
@@ -423,13 +413,10 @@ def _expand_training(args, X_train, y_train):
     if args.early_stopping:
         # Held out as the estimator would, but before expanding: a shifted
         # copy of a training image would flatter the validation score.
+        split = {"test_size": args.validation_fraction, "random_state": args.seed}
         try:
             X_train, X_val, y_train, y_val = train_test_split(
-                X_train,
-                y_train,
-                test_size=args.validation_fraction,
-                stratify=y_train,
-                random_state=args.seed,
+                X_train, y_train, stratify=y_train, **split
             )
         except (TypeError, ValueError):
             pass  # too few images to split: the estimator's split judges it
@@ -466,11 +453,6 @@ def _has_stopping_rule(args):
     )
 
 
-def _planned_architecture(args, X_train, y_train):
-    sizes = [X_train.shape[1], *args.hidden, len(np.unique(y_train))]
-    return "-".join(str(n) for n in sizes)
-
-
 def _plural(n, word):
     return f"{n} {word}" if n == 1 else f"{n} {word}s"
 
@@ -480,10 +462,8 @@ def _fit_epochs(model, args, header, data):
 
     Each ``fit`` is warm-started and runs one epoch, so that the epochs
     together are one ``fit`` of ``--epochs`` epochs (``class_weight``
-    included), and the model's parameters say so afterwards, Ctrl-C
-    included: a ``fit`` interrupted in its only epoch undoes itself.
-    ``header`` is printed once the first epoch has shown the options valid,
-    so that a bad option gives its error alone.
+    included), as the model's parameters say afterwards. ``header`` is
+    printed once the first epoch has shown the options valid.
     """
     X_train, y_train, X_test, y_test = data
     model.set_params(warm_start=True, max_iter=1)
@@ -503,9 +483,8 @@ def _fit_with_rule(model, X_train, y_train, fit_params):
     """Train by one ``fit``, which applies its stopping rule.
 
     Reaching ``--epochs`` is the command's plan, not a failure: fit's
-    ConvergenceWarning is not shown. Ctrl-C raises ``KeyboardInterrupt``
-    whether the estimator kept its whole epochs (it then warns) or undid
-    the fit.
+    ConvergenceWarning is not shown. Ctrl-C raises ``KeyboardInterrupt``,
+    whether the estimator kept its whole epochs (it then warns) or not.
     """
     with warnings.catch_warnings(record=True) as caught, _refusals():
         model.fit(X_train, y_train, **fit_params)
@@ -558,11 +537,7 @@ def _warn_if_chance(accuracy, y_train, y_test, args):
 
 
 def _save_interrupted(args, model, scale):
-    """Save, with ``--save``, the whole epochs that ``model`` kept after Ctrl-C.
-
-    After its best epoch by validation accuracy with ``--early-stopping``;
-    a model that kept no epoch has no ``loss_curve_``.
-    """
+    """With ``--save``, save what ``model`` kept after Ctrl-C, if anything."""
     if args.save is None:
         said = ""
     elif not hasattr(model, "loss_curve_"):
@@ -605,8 +580,7 @@ def _evaluate(args):
         f"The {_architecture(clf)} network in {args.model} on "
         f"{_describe_data(data, X_test.shape[1])}, {n_test:,} test images"
     )
-    print(f"Accuracy: {correct / n_test:.4f} ({correct} / {n_test})")
-    print()
+    print(f"Accuracy: {correct / n_test:.4f} ({correct} / {n_test})\n")
     print(classification_report(y_test, y_pred, digits=4, zero_division=0))
     _print_confusion_matrix(y_test, y_pred)
     return 0
