@@ -1,10 +1,5 @@
 """The command line: ``skdigitnet`` and ``python -m skdigitnet``.
 
-``train`` runs the book's experiment and can save the network, ``evaluate``
-scores a saved network on held-out images and ``predict`` reads digits from
-image files. With no arguments it runs chapter 1's experiment on
-scikit-learn's bundled 8x8 digits.
-
 This module is the parser, its help and :func:`main`, and imports only
 Python's standard library, so that ``--help`` prints at once; the commands,
 which drive :class:`~skdigitnet.SigmoidMLPClassifier`, are in
@@ -157,9 +152,8 @@ def _grey_level(text):
 def build_parser():
     """Return the command line's argument parser.
 
-    Each command's options are added by a function of its own; a new
-    command is one more such function, and the function that runs it in
-    ``_commands.py``.
+    A new command is one more ``_add_*_parser`` function here, and the
+    function that runs it in ``_commands.py``.
 
     Returns
     -------
@@ -195,10 +189,7 @@ def _add_train_parser(commands):
         "time taken. The defaults are chapter 1's settings. Ctrl-C stops training; "
         "with --save, the network of the last whole epoch is saved.",
     )
-    train.add_argument(
-        "--data", default="digits", help=_DATA_HELP + " (default: digits)."
-    )
-    _add_data_source_options(train)
+    _add_data_options(train, "digits", "digits")
     _add_book_options(train)
     _add_chapter3_options(train)
     _add_stopping_options(train)
@@ -380,11 +371,7 @@ def _add_evaluate_parser(commands):
         "digit) and the confusion matrix.",
     )
     evaluate.add_argument("model", metavar="MODEL", help=_MODEL_HELP + ".")
-    evaluate.add_argument(
-        "--data",
-        help=_DATA_HELP + " (default: the data the model was trained on).",
-    )
-    _add_data_source_options(evaluate)
+    _add_data_options(evaluate, None, "the data the model was trained on")
 
 
 def _add_predict_parser(commands):
@@ -433,7 +420,9 @@ def _add_export_parser(commands):
     export.add_argument("output", metavar="OUTPUT", help="the ONNX file to write.")
 
 
-def _add_data_source_options(parser):
+def _add_data_options(parser, default, default_said):
+    said = f"{_DATA_HELP} (default: {default_said})."
+    parser.add_argument("--data", default=default, help=said)
     parser.add_argument(
         "--data-home",
         metavar="FOLDER",

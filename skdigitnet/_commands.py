@@ -231,11 +231,8 @@ def _load_model(path):
     if scale is None:
         # Its scale follows from its input size, as in training.
         scale = DIGITS_GREY_MAX if model.n_features_in_ == 64 else IDX_GREY_MAX
-    if (
-        not isinstance(scale, numbers.Real)
-        or isinstance(scale, bool)
-        or not (math.isfinite(scale) and scale > 0)
-    ):
+    real = isinstance(scale, numbers.Real) and not isinstance(scale, bool)
+    if not (real and 0 < scale < math.inf):
         raise UserError(
             f"{path!r} holds a bad grey-level scale {scale!r}: expected a finite "
             "number above 0."
@@ -281,12 +278,12 @@ def _image_chunks(path, n_features):
     read and the shape checked first; the data is mapped (raw IDX, .npy) or
     decompressed (gzip IDX) as the chunks are taken.
     """
-    what = "a .npy array" if path.endswith(".npy") else "an IDX file"
+    npy = path.endswith(".npy")
+    what = "a .npy array" if npy else "an IDX file"
     side = math.isqrt(n_features)
     image = (side, side) if side * side == n_features else None
     try:
-        read = _npy_chunks if path.endswith(".npy") else idx_chunks
-        dtype, shape, chunks = read(path)
+        dtype, shape, chunks = (_npy_chunks if npy else idx_chunks)(path)
         if dtype.kind not in "biuf":
             raise UserError(f"{path!r} holds {dtype} values, not grey levels.")
         if shape in (image, (n_features,)):
@@ -323,11 +320,10 @@ def _npy_chunks(path):
         f.seek(0)
         version = np.lib.format.read_magic(f)
         if version == (1, 0):
-            shape, fortran_order, dtype = np.lib.format.read_array_header_1_0(f)
+            shape, _, dtype = np.lib.format.read_array_header_1_0(f)
         else:
-            shape, fortran_order, dtype = np.lib.format.read_array_header_2_0(f)
-        offset = f.tell()
-        size = os.fstat(f.fileno()).st_size - offset
+            shape, _, dtype = np.lib.format.read_array_header_2_0(f)
+        size = os.fstat(f.fileno()).st_size - f.tell()
     n_bytes = math.prod(shape) * dtype.itemsize
     if size < n_bytes:
         raise ValueError(
@@ -336,12 +332,8 @@ def _npy_chunks(path):
         )
 
     def chunks(k):
-        # Never called for an empty array: _image_chunks refuses it first.
-        order = "F" if fortran_order else "C"
-        array = np.memmap(
-            path, dtype=dtype, mode="r", offset=offset, shape=shape, order=order
-        )
-        for start in range(0, shape[0], k):
+        array = np.load(path, mmap_mode="r")
+        for start in range(0, len(array), k):
             yield array[start : start + k]
 
     return dtype, shape, chunks
@@ -375,7 +367,7 @@ def _train(args):
         f"eta {args.eta}, seed {args.seed}."
     )
 
-    rule = _has_stopping_rule(args)  # one fit, which prints its own lines
+    rule = model.verbose  # a stopping rule: one fit, which prints its own lines
     start = time.perf_counter()
     if rule:
         print(header, flush=True)
@@ -432,25 +424,21 @@ def _expand_training(args, X_train, y_train):
 def _estimator_params(args):
     """Map train's options to the estimator's parameters, unchecked.
 
-    A run with a stopping rule is one verbose ``fit``, which prints each
-    epoch's loss (and validation accuracy).
+    A run with a stopping rule, which may stop or change eta before
+    ``--epochs``, is one verbose ``fit``: it prints each epoch's loss.
     """
     params = {
         name: getattr(args, option[2:].replace("-", "_"))
         for name, option in _OPTION_OF.items()
     }
+    rule = (
+        args.tol is not None or args.early_stopping or args.learning_rate == "adaptive"
+    )
     return params | {  # each option's value is its parameter's, but for two
         "hidden_layer_sizes": tuple(args.hidden),
         "shuffle": not args.no_shuffle,
-        "verbose": _has_stopping_rule(args),
+        "verbose": rule,
     }
-
-
-def _has_stopping_rule(args):
-    """Tell whether the run may stop, or change eta, before ``--epochs``."""
-    return (
-        args.tol is not None or args.early_stopping or args.learning_rate == "adaptive"
-    )
 
 
 def _plural(n, word):
@@ -524,15 +512,12 @@ def _warn_if_chance(accuracy, y_train, y_test, args):
     if accuracy > chance + (1 - chance) / 10:
         return
     tries = [f"a smaller --eta (now {args.eta:g})"]
-    if args.loss == "squared_error":
-        tries.append("--loss cross_entropy")
-    if args.weight_init == "gaussian":
-        tries.append("--weight-init scaled")
-    tries.append("more --epochs")
+    tries += ["--loss cross_entropy"] if args.loss == "squared_error" else []
+    tries += ["--weight-init scaled"] if args.weight_init == "gaussian" else []
     warnings.warn(
         f"the accuracy {accuracy:.4f} is at or near chance: always answering "
-        f"the most common label scores {chance:.4f}. Try {', '.join(tries[:-1])} "
-        f"or {tries[-1]}."
+        f"the most common label scores {chance:.4f}. Try {', '.join(tries)} "
+        "or more --epochs."
     )
 
 
