@@ -113,8 +113,7 @@ def _number(kind, bounds):
     """Return an option type: a ``kind`` (int or float) in a range.
 
     ``bounds`` is the range as the error says it, "[1, inf)" or "(0.0, 1.0]".
-    The estimator checks the value again; this says what is wrong before
-    anything loads.
+    The estimator checks the value again; this says so before anything loads.
     """
     low, high = (float(bound) for bound in bounds[1:-1].split(","))
     article = "an int" if kind is int else "a float"
@@ -159,8 +158,7 @@ def build_parser():
     -------
     parser : argparse.ArgumentParser
         The parser of ``skdigitnet``, with the commands as subparsers. Its
-        errors raise an exception instead of exiting; :func:`main` reports
-        them.
+        errors raise ``UserError`` instead of exiting; :func:`main` says them.
     """
     parser = _Parser(
         prog=PROG,

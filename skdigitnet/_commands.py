@@ -244,8 +244,7 @@ def _load_model(path):
             "pipeline.",
             file=sys.stderr,
         )
-    pipeline = _saved_pipeline(model, float(scale))
-    return pipeline, data if isinstance(data, str) else None
+    return _saved_pipeline(model, float(scale)), data if isinstance(data, str) else None
 
 
 def _check_trained(path, *estimators):
@@ -318,11 +317,10 @@ def _npy_chunks(path):
         if f.read(4) == b"PK\x03\x04":
             raise UserError(f"{path!r} is an .npz archive, not a .npy array.")
         f.seek(0)
-        version = np.lib.format.read_magic(f)
-        if version == (1, 0):
-            shape, _, dtype = np.lib.format.read_array_header_1_0(f)
-        else:
-            shape, _, dtype = np.lib.format.read_array_header_2_0(f)
+        fmt = np.lib.format
+        v1 = fmt.read_magic(f) == (1, 0)
+        read_header = fmt.read_array_header_1_0 if v1 else fmt.read_array_header_2_0
+        shape, _, dtype = read_header(f)
         size = os.fstat(f.fileno()).st_size - f.tell()
     n_bytes = math.prod(shape) * dtype.itemsize
     if size < n_bytes:
@@ -448,10 +446,9 @@ def _plural(n, word):
 def _fit_epochs(model, args, header, data):
     """Fit one epoch at a time, printing the book's line after each.
 
-    Each ``fit`` is warm-started and runs one epoch, so that the epochs
-    together are one ``fit`` of ``--epochs`` epochs (``class_weight``
-    included), as the model's parameters say afterwards. ``header`` is
-    printed once the first epoch has shown the options valid.
+    Warm-started fits of one epoch each, so that the epochs together are one
+    ``fit`` of ``--epochs`` epochs (``class_weight`` included), as the model's
+    parameters then say. ``header`` follows the first epoch, which checks options.
     """
     X_train, y_train, X_test, y_test = data
     model.set_params(warm_start=True, max_iter=1)
@@ -470,9 +467,8 @@ def _fit_epochs(model, args, header, data):
 def _fit_with_rule(model, X_train, y_train, fit_params):
     """Train by one ``fit``, which applies its stopping rule.
 
-    Reaching ``--epochs`` is the command's plan, not a failure: fit's
-    ConvergenceWarning is not shown. Ctrl-C raises ``KeyboardInterrupt``,
-    whether the estimator kept its whole epochs (it then warns) or not.
+    Reaching ``--epochs`` is the plan, not a failure: ConvergenceWarning is
+    not shown. Ctrl-C raises KeyboardInterrupt, epochs kept (fit warns) or not.
     """
     with warnings.catch_warnings(record=True) as caught, _refusals():
         model.fit(X_train, y_train, **fit_params)
