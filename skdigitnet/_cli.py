@@ -1,10 +1,5 @@
 """The command line: ``skdigitnet`` and ``python -m skdigitnet``.
 
-``train`` runs the book's experiment and can save the network, ``evaluate``
-scores a saved network on held-out images and ``predict`` reads digits from
-image files. With no arguments it runs chapter 1's experiment on
-scikit-learn's bundled 8x8 digits.
-
 This module is the parser, its help and :func:`main`, and imports only
 Python's standard library, so that ``--help`` prints at once; the commands,
 which drive :class:`~skdigitnet.SigmoidMLPClassifier`, are in
@@ -78,14 +73,6 @@ class UserError(Exception):
     """A mistake of the user's: reported as one line, exit status 2."""
 
 
-class _Parser(argparse.ArgumentParser):
-    """An argument parser whose errors are one line, as all user errors."""
-
-    def error(self, message):
-        """Raise the parsing error as a user error instead of exiting."""
-        raise UserError(f"{message} (see '{self.prog} --help')")
-
-
 class _Formatter(argparse.HelpFormatter):
     """Wrap help text without breaking option names such as ``--hidden``."""
 
@@ -93,13 +80,19 @@ class _Formatter(argparse.HelpFormatter):
         return textwrap.wrap(" ".join(text.split()), width, break_on_hyphens=False)
 
     def _fill_text(self, text, width, indent):
-        return textwrap.fill(
-            " ".join(text.split()),
-            width,
-            initial_indent=indent,
-            subsequent_indent=indent,
-            break_on_hyphens=False,
-        )
+        lines = self._split_lines(text, width - len(indent))
+        return "\n".join(indent + line for line in lines)
+
+
+class _Parser(argparse.ArgumentParser):
+    """An argument parser whose errors are one line, as all user errors."""
+
+    def __init__(self, *args, formatter_class=_Formatter, **kwargs):
+        super().__init__(*args, formatter_class=formatter_class, **kwargs)
+
+    def error(self, message):
+        """Raise the parsing error as a user error instead of exiting."""
+        raise UserError(f"{message} (see '{self.prog} --help')")
 
 
 # --- option types: each option's range, said in the option's words --------
@@ -116,23 +109,19 @@ def _float(text):
     return value
 
 
-def _number(kind, low, high=math.inf, closed="left"):
-    """Return an option type: a ``kind`` (int or float) between two bounds.
+def _number(kind, bounds):
+    """Return an option type: a ``kind`` (int or float) in a range.
 
-    ``closed`` says which bounds belong to the range: "left", "right",
-    "both" or "neither", as in scikit-learn's ``Interval``. The estimator
-    checks the value again; this says what is wrong before anything loads.
+    ``bounds`` is the range as the error says it, "[1, inf)" or "(0.0, 1.0]".
+    The estimator checks the value again; this says so before anything loads.
     """
-    left = "[" if closed in ("left", "both") else "("
-    right = "]" if closed in ("right", "both") else ")"
-    shown_high = high if math.isinf(high) else kind(high)
-    bounds = f"{left}{kind(low)}, {shown_high}{right}"
+    low, high = (float(bound) for bound in bounds[1:-1].split(","))
     article = "an int" if kind is int else "a float"
 
     def parse(text):
         value = _float(text) if kind is float else int(text)
-        above = value >= low if left == "[" else value > low
-        below = value <= high if right == "]" else value < high
+        above = value >= low if bounds[0] == "[" else value > low
+        below = value <= high if bounds[-1] == "]" else value < high
         if not (above and below):
             raise argparse.ArgumentTypeError(
                 f"must be {article} in the range {bounds}; got {value!r}"
@@ -144,8 +133,8 @@ def _number(kind, low, high=math.inf, closed="left"):
     return parse
 
 
-_POSITIVE_INT = _number(int, 1)
-_NON_NEGATIVE = _number(float, 0.0)
+_POSITIVE_INT = _number(int, "[1, inf)")
+_NON_NEGATIVE = _number(float, "[0.0, inf)")
 
 
 def _grey_level(text):
@@ -162,16 +151,14 @@ def _grey_level(text):
 def build_parser():
     """Return the command line's argument parser.
 
-    Each command's options are added by a function of its own, listed in
-    ``_COMMANDS``; a new command is one more such function, and the function
-    that runs it in ``_commands.py``.
+    A new command is one more ``_add_*_parser`` function here, and the
+    function that runs it in ``_commands.py``.
 
     Returns
     -------
     parser : argparse.ArgumentParser
         The parser of ``skdigitnet``, with the commands as subparsers. Its
-        errors raise an exception instead of exiting; :func:`main` reports
-        them.
+        errors raise ``UserError`` instead of exiting; :func:`main` says them.
     """
     parser = _Parser(
         prog=PROG,
@@ -183,8 +170,10 @@ def build_parser():
         "--version", action="version", version=f"%(prog)s {__version__}"
     )
     commands = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
-    for add_command in _COMMANDS:
-        add_command(commands)
+    _add_train_parser(commands)
+    _add_evaluate_parser(commands)
+    _add_predict_parser(commands)
+    _add_export_parser(commands)
     return parser
 
 
@@ -192,24 +181,25 @@ def _add_train_parser(commands):
     train = commands.add_parser(
         "train",
         help="train the network, printing 'Epoch j: k / n' after each epoch",
-        description=(
-            "Train the book's sigmoid network epoch by epoch, printing after "
-            "each epoch the book's line 'Epoch j: k / n' (k of the n test "
-            "images recognised after epoch j, counted from 1), then the final "
-            "accuracy and the time taken. The defaults are chapter 1's "
-            "settings. Ctrl-C stops training; with --save, the network of the "
-            "last whole epoch is saved."
-        ),
-        formatter_class=_Formatter,
+        description="Train the book's sigmoid network epoch by epoch, printing after "
+        "each epoch the book's line 'Epoch j: k / n' (k of the n test images "
+        "recognised after epoch j, counted from 1), then the final accuracy and the "
+        "time taken. The defaults are chapter 1's settings. Ctrl-C stops training; "
+        "with --save, the network of the last whole epoch is saved.",
     )
-    train.add_argument(
-        "--data", default="digits", help=_DATA_HELP + " (default: digits)."
-    )
-    _add_data_source_options(train)
+    _add_data_options(train, "digits", "digits")
     _add_book_options(train)
     _add_chapter3_options(train)
     _add_stopping_options(train)
-    _add_expand_option(train)
+    train.add_argument(
+        "--expand",
+        action="store_true",
+        help="chapter 3's expanded training data: train on each training "
+        "image and four copies of it moved one pixel up, down, left and "
+        "right, five times the images, epochs and memory. The test images, "
+        "and with --early-stopping the validation images, held out first, "
+        "are not expanded.",
+    )
     train.add_argument(
         "--dtype",
         choices=["float64", "float32"],
@@ -255,14 +245,14 @@ def _add_book_options(train):
     )
     book.add_argument(
         "--eta",
-        type=_number(float, 0.0, closed="neither"),
+        type=_number(float, "(0.0, inf)"),
         default=3.0,
         help="the book's learning rate eta (default: 3.0). learning_rate_init "
         "in Python.",
     )
     book.add_argument(
         "--seed",
-        type=_number(int, 0, 2**32 - 1, closed="both"),
+        type=_number(int, "[0, 4294967295]"),
         default=0,
         help="seed of the initial weights and of the shuffling: the same seed "
         "gives the same network (default: 0). random_state in Python.",
@@ -312,7 +302,7 @@ def _add_chapter3_options(train):
     )
     more.add_argument(
         "--momentum",
-        type=_number(float, 0.0, 1.0, closed="both"),
+        type=_number(float, "[0.0, 1.0]"),
         default=0.0,
         help="momentum of the gradient steps, in [0, 1]; 0 is the book's "
         "plain gradient descent (default: 0).",
@@ -330,7 +320,6 @@ def _add_chapter3_options(train):
     more.add_argument(
         "--class-weight",
         choices=["balanced"],
-        default=None,
         help="weigh each class by n_samples / (n_classes * its count).",
     )
 
@@ -340,7 +329,6 @@ def _add_stopping_options(train):
     stop.add_argument(
         "--tol",
         type=_NON_NEGATIVE,
-        default=None,
         help="stop when the training loss has not improved by tol for more "
         "than --n-iter-no-change epochs; with --early-stopping, the "
         "validation accuracy; with --learning-rate adaptive, divide eta by 5 "
@@ -366,21 +354,9 @@ def _add_stopping_options(train):
     )
     stop.add_argument(
         "--validation-fraction",
-        type=_number(float, 0.0, 1.0, closed="neither"),
+        type=_number(float, "(0.0, 1.0)"),
         default=0.1,
         help="the fraction held out by --early-stopping (default: 0.1).",
-    )
-
-
-def _add_expand_option(train):
-    train.add_argument(
-        "--expand",
-        action="store_true",
-        help="chapter 3's expanded training data: train on each training "
-        "image and four copies of it moved one pixel up, down, left and "
-        "right, five times the images, epochs and memory. The test images, "
-        "and with --early-stopping the validation images, held out first, "
-        "are not expanded.",
     )
 
 
@@ -388,38 +364,26 @@ def _add_evaluate_parser(commands):
     evaluate = commands.add_parser(
         "evaluate",
         help="accuracy, per-digit report and confusion matrix of a saved model",
-        description=(
-            "Score a saved model on the held-out test images: the accuracy, "
-            "scikit-learn's classification_report (precision, recall and F1 "
-            "of each digit) and the confusion matrix."
-        ),
-        formatter_class=_Formatter,
+        description="Score a saved model on the held-out test images: the accuracy, "
+        "scikit-learn's classification_report (precision, recall and F1 of each "
+        "digit) and the confusion matrix.",
     )
     evaluate.add_argument("model", metavar="MODEL", help=_MODEL_HELP + ".")
-    evaluate.add_argument(
-        "--data",
-        help=_DATA_HELP + " (default: the data the model was trained on).",
-    )
-    _add_data_source_options(evaluate)
+    _add_data_options(evaluate, None, "the data the model was trained on")
 
 
 def _add_predict_parser(commands):
     predict = commands.add_parser(
         "predict",
         help="read the digits of image files with a saved model",
-        description=(
-            "Print the digit a saved model reads in each image, one line "
-            "'FILE[i]: label' per image. A FILE is an IDX file (raw or .gz, "
-            "as MNIST's) or a .npy array holding one image, a stack of "
-            "images, or images already flattened to rows. The images have "
-            "the size the model was trained on (28x28 for MNIST, 8x8 for the "
-            "digits) and hold grey levels as the training images did: 0 to "
-            "255 for 28x28 images, 0 to 16 for the 8x8 digits, unless "
-            "--grey-max says otherwise. A file whose grey levels all lie in "
-            "[0, 1], for a model that learnt from 0 to 16 or 255, is warned "
-            "about."
-        ),
-        formatter_class=_Formatter,
+        description="Print the digit a saved model reads in each image, one line "
+        "'FILE[i]: label' per image. A FILE is an IDX file (raw or .gz, as MNIST's) "
+        "or a .npy array holding one image, a stack of images, or images already "
+        "flattened to rows. The images have the size the model was trained on (28x28 "
+        "for MNIST, 8x8 for the digits) and hold grey levels as the training images "
+        "did: 0 to 255 for 28x28 images, 0 to 16 for the 8x8 digits, unless "
+        "--grey-max says otherwise. A file whose grey levels all lie in [0, 1], for a "
+        "model that learnt from 0 to 16 or 255, is warned about.",
     )
     predict.add_argument("model", metavar="MODEL", help=_MODEL_HELP + ".")
     predict.add_argument(
@@ -443,21 +407,20 @@ def _add_export_parser(commands):
     export = commands.add_parser(
         "export",
         help="write a saved model as ONNX, for onnxruntime",
-        description=(
-            "Write a saved model as an ONNX file, to serve it with onnxruntime "
-            "from Python, C++, C#, Java or JavaScript without skdigitnet. Its "
-            "input 'X' takes rows of pixels in [0, 1] (grey levels divided "
-            "as in training), as float32 or float64 as the model was trained; "
-            "its outputs are 'label' and 'probabilities'. Needs the onnx "
-            'extra: pip install "skdigitnet[onnx]".'
-        ),
-        formatter_class=_Formatter,
+        description="Write a saved model as an ONNX file, to serve it with "
+        "onnxruntime from Python, C++, C#, Java or JavaScript without skdigitnet. Its "
+        "input 'X' takes rows of pixels in [0, 1] (grey levels divided as in "
+        "training), as float32 or float64 as the model was trained; its outputs are "
+        "'label' and 'probabilities'. Needs the onnx extra: pip install "
+        '"skdigitnet[onnx]".',
     )
     export.add_argument("model", metavar="MODEL", help=_MODEL_HELP + ".")
     export.add_argument("output", metavar="OUTPUT", help="the ONNX file to write.")
 
 
-def _add_data_source_options(parser):
+def _add_data_options(parser, default, default_said):
+    said = f"{_DATA_HELP} (default: {default_said})."
+    parser.add_argument("--data", default=default, help=said)
     parser.add_argument(
         "--data-home",
         metavar="FOLDER",
@@ -471,15 +434,6 @@ def _add_data_source_options(parser):
         "scikit-learn (this needs the internet once) and write them into the "
         "folder.",
     )
-
-
-# The commands, in the order --help lists them.
-_COMMANDS = (
-    _add_train_parser,
-    _add_evaluate_parser,
-    _add_predict_parser,
-    _add_export_parser,
-)
 
 
 # --- main -----------------------------------------------------------------------
@@ -536,11 +490,7 @@ def _show_warning(message, category, filename, lineno, file=None, line=None):
 
 def _run(argv, first_run):
     try:
-        try:
-            args = build_parser().parse_args(argv)
-        except SystemExit as exc:
-            # --help and --version
-            return exc.code
+        args = build_parser().parse_args(argv)
         # The commands load numpy and scikit-learn: only once they are needed.
         from ._commands import run
 
@@ -548,6 +498,8 @@ def _run(argv, first_run):
         if first_run and status == 0:
             print(f"Run '{PROG} --help' for the commands and their options.")
         return status
+    except SystemExit as exc:  # --help and --version
+        return exc.code
     except UserError as exc:
         message = " ".join(str(exc).split())
         print(f"{PROG}: error: {message}", file=sys.stderr)

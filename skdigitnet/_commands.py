@@ -1,13 +1,8 @@
 """The commands of the command line: ``train``, ``evaluate``, ``predict``, ``export``.
 
 They drive :class:`~skdigitnet.SigmoidMLPClassifier` through its public
-interface only. A run with a stopping rule (``--tol``, ``--early-stopping``,
-``--learning-rate adaptive``) is one call to ``fit``, which prints its own
-lines; a run of a fixed number of epochs calls ``fit`` warm-started one
-epoch at a time, so that the book's line "Epoch j: k / n" follows each
-epoch and the epochs together are one ``fit`` (``class_weight`` included).
-What the estimator refuses is reported in its own words, with the options
-that set the parameters it names.
+interface only; what it refuses is reported in its own words, with the
+options that set the parameters it names.
 
 A saved model is a :func:`joblib.dump` of a scikit-learn
 :class:`~sklearn.pipeline.Pipeline`: a :class:`~skdigitnet.GreyLevelScaler`
@@ -33,7 +28,7 @@ import numpy as np
 from sklearn.exceptions import ConvergenceWarning, NotFittedError
 from sklearn.metrics import classification_report, confusion_matrix
 from sklearn.model_selection import train_test_split
-from sklearn.pipeline import Pipeline
+from sklearn.pipeline import Pipeline, make_pipeline
 from sklearn.utils.validation import check_is_fitted
 
 from . import GreyLevelScaler, SigmoidMLPClassifier
@@ -81,32 +76,8 @@ _CHUNK_BYTES = 2**23
 
 # Unpickling a file that is not what it claims fails in many ways, all of
 # them meaning "not a readable model file".
-_UNPICKLING_ERRORS = (
-    EOFError,
-    ValueError,
-    TypeError,
-    IndexError,
-    KeyError,
-    AttributeError,
-    ImportError,
-    struct.error,
-    zlib.error,
-    pickle.UnpicklingError,
-)
-
-
-class _Interrupted(Exception):
-    """Training interrupted; ``epochs`` whole epochs ran, giving ``model``.
-
-    ``model`` is the network after its last whole epoch, or after its best
-    one by validation accuracy if ``best``, or None if there is none.
-    """
-
-    def __init__(self, epochs, model, best=False):
-        super().__init__(epochs)
-        self.epochs = epochs
-        self.model = model
-        self.best = best
+_UNPICKLING_ERRORS = (EOFError, ValueError, TypeError, LookupError, AttributeError)
+_UNPICKLING_ERRORS += (ImportError, struct.error, zlib.error, pickle.UnpicklingError)
 
 
 def run(args):
@@ -122,12 +93,7 @@ def run(args):
     status : int
         The exit status: 0, or 130 when training was interrupted.
     """
-    commands = {
-        "train": _train,
-        "evaluate": _evaluate,
-        "predict": _predict,
-        "export": _export,
-    }
+    commands = dict(train=_train, evaluate=_evaluate, predict=_predict, export=_export)
     return commands[args.command](args)
 
 
@@ -156,14 +122,14 @@ def _load_data(data, args):
         raise UserError(_missing_files_message(exc, data)) from exc
     except (OSError, ValueError) as exc:
         raise UserError(str(exc)) from exc
-    note = None
-    if split:
-        n_train, n_test = len(arrays[2]), len(arrays[3])
-        note = (
-            f"Only the t10k files are in {folder}: their {n_train + n_test:,} "
-            f"images are split 80/20 (stratified, always the same split) into "
-            f"{n_train:,} training and {n_test:,} test images."
-        )
+    if not split:
+        return arrays, IDX_GREY_MAX, None
+    n_train, n_test = len(arrays[2]), len(arrays[3])
+    note = (
+        f"Only the t10k files are in {folder}: their {n_train + n_test:,} "
+        f"images are split 80/20 (stratified, always the same split) into "
+        f"{n_train:,} training and {n_test:,} test images."
+    )
     return arrays, IDX_GREY_MAX, note
 
 
@@ -213,14 +179,14 @@ def _check_save_path(path):
         raise UserError(f"cannot save to {path!r}: folder {folder!r} not writable.")
 
 
-def _saved_pipeline(model, scale, X_train, data=None):
+def _saved_pipeline(model, scale, data=None):
     """Return what ``train --save`` writes: raw grey levels in, labels out.
 
     The pipeline keeps the ``--data`` it learnt from as ``trained_on_``, a
     string, for ``evaluate`` to default to: a folder as an absolute path.
     """
-    scaler = GreyLevelScaler(grey_max=scale).fit(X_train[:1])
-    pipeline = Pipeline([("greylevelscaler", scaler), ("sigmoidmlpclassifier", model)])
+    scaler = GreyLevelScaler(grey_max=scale).fit(np.zeros((1, model.n_features_in_)))
+    pipeline = make_pipeline(scaler, model)
     if data is not None:
         pipeline.trained_on_ = (
             data if data in ("digits", "mnist") else os.path.abspath(data)
@@ -245,25 +211,17 @@ def _load_model(path):
     from Python are accepted too, and put in the same pipeline.
     """
     content = _unpickle(path)
-    data = None
-    if isinstance(content, Pipeline):
-        steps = [step for _, step in content.steps]
-        if (
-            len(steps) == 2
-            and isinstance(steps[0], GreyLevelScaler)
-            and isinstance(steps[1], SigmoidMLPClassifier)
-        ):
-            _check_trained(path, steps[1])
-            _check_trained(path, steps[0])
-            data = getattr(content, "trained_on_", None)
-            return content, data if isinstance(data, str) else None
-        model, scale = None, None
-    elif isinstance(content, dict):
-        model, scale, data = (content.get(key) for key in ("model", "scale", "data"))
-        if not isinstance(data, str):
-            data = None
-    else:
-        model, scale = content, None
+    if (
+        isinstance(content, Pipeline)
+        and len(content) == 2
+        and isinstance(content[0], GreyLevelScaler)
+        and isinstance(content[-1], SigmoidMLPClassifier)
+    ):
+        _check_trained(path, content[-1], content[0])
+        data = getattr(content, "trained_on_", None)
+        return content, data if isinstance(data, str) else None
+    older = content if isinstance(content, dict) else {"model": content}
+    model, scale, data = (older.get(key) for key in ("model", "scale", "data"))
     if not isinstance(model, SigmoidMLPClassifier):
         raise UserError(
             f"{path!r} holds a {type(content).__name__}, not a model written by "
@@ -271,14 +229,10 @@ def _load_model(path):
         )
     _check_trained(path, model)
     if scale is None:
-        # A bare classifier: its scale follows from its input size, as in
-        # training.
+        # Its scale follows from its input size, as in training.
         scale = DIGITS_GREY_MAX if model.n_features_in_ == 64 else IDX_GREY_MAX
-    if (
-        not isinstance(scale, numbers.Real)
-        or isinstance(scale, bool)
-        or not (math.isfinite(scale) and scale > 0)
-    ):
+    real = isinstance(scale, numbers.Real) and not isinstance(scale, bool)
+    if not (real and 0 < scale < math.inf):
         raise UserError(
             f"{path!r} holds a bad grey-level scale {scale!r}: expected a finite "
             "number above 0."
@@ -290,23 +244,15 @@ def _load_model(path):
             "pipeline.",
             file=sys.stderr,
         )
-    row = np.zeros((1, model.n_features_in_))
-    return _saved_pipeline(model, float(scale), row), data
+    return _saved_pipeline(model, float(scale)), data if isinstance(data, str) else None
 
 
-def _check_trained(path, estimator):
+def _check_trained(path, *estimators):
     try:
-        check_is_fitted(estimator)
+        for estimator in estimators:
+            check_is_fitted(estimator)
     except NotFittedError as exc:
         raise UserError(f"{path!r} holds a network that was never trained.") from exc
-
-
-def _grey_max(model):
-    return model.steps[0][1].grey_max
-
-
-def _classifier(model):
-    return model.steps[-1][1]
 
 
 def _unpickle(path):
@@ -331,39 +277,28 @@ def _image_chunks(path, n_features):
     read and the shape checked first; the data is mapped (raw IDX, .npy) or
     decompressed (gzip IDX) as the chunks are taken.
     """
-    what = "a .npy array" if path.endswith(".npy") else "an IDX file"
-    try:
-        if path.endswith(".npy"):
-            dtype, shape, chunks = _npy_chunks(path)
-        else:
-            dtype, shape, chunks = idx_chunks(path)
-    except OSError as exc:
-        raise UserError(f"cannot read {path!r}: {exc}") from exc
-    except (ValueError, EOFError) as exc:
-        raise UserError(f"cannot read {path!r} as {what}: {exc}") from exc
-    if dtype.kind not in "biuf":
-        raise UserError(f"{path!r} holds {dtype} values, not grey levels.")
-
+    npy = path.endswith(".npy")
+    what = "a .npy array" if npy else "an IDX file"
     side = math.isqrt(n_features)
     image = (side, side) if side * side == n_features else None
-    if shape == image or shape == (n_features,):
-        n_rows, per_chunk = 1, shape[0]
-    elif (len(shape) == 3 and shape[1:] == image) or (
-        len(shape) == 2 and shape[1] == n_features
-    ):
-        n_rows = shape[0]
-        per_chunk = max(1, _CHUNK_BYTES // (8 * n_features))
-    else:
-        shapes = f"({n_features},) or (n, {n_features})"
-        if image:
-            shapes = f"({side}, {side}), (n, {side}, {side}), {shapes}"
-        raise UserError(
-            f"{path!r} holds an array of shape {shape}, but the model "
-            f"takes images of {n_features} pixels: expected shape {shapes}."
-        )
-    if n_rows == 0:
-        raise UserError(f"{path!r} holds no images.")
     try:
+        dtype, shape, chunks = (_npy_chunks if npy else idx_chunks)(path)
+        if dtype.kind not in "biuf":
+            raise UserError(f"{path!r} holds {dtype} values, not grey levels.")
+        if shape in (image, (n_features,)):
+            per_chunk = shape[0]  # one image, read whole
+        elif shape[1:] in (image, (n_features,)):
+            per_chunk = max(1, _CHUNK_BYTES // (8 * n_features))
+        else:
+            shapes = f"({n_features},) or (n, {n_features})"
+            if image:
+                shapes = f"({side}, {side}), (n, {side}, {side}), {shapes}"
+            raise UserError(
+                f"{path!r} holds an array of shape {shape}, but the model "
+                f"takes images of {n_features} pixels: expected shape {shapes}."
+            )
+        if shape[0] == 0:
+            raise UserError(f"{path!r} holds no images.")
         for chunk in chunks(per_chunk):
             yield chunk.reshape(-1, n_features)
     except OSError as exc:
@@ -382,13 +317,11 @@ def _npy_chunks(path):
         if f.read(4) == b"PK\x03\x04":
             raise UserError(f"{path!r} is an .npz archive, not a .npy array.")
         f.seek(0)
-        version = np.lib.format.read_magic(f)
-        if version == (1, 0):
-            shape, fortran_order, dtype = np.lib.format.read_array_header_1_0(f)
-        else:
-            shape, fortran_order, dtype = np.lib.format.read_array_header_2_0(f)
-        offset = f.tell()
-        size = os.fstat(f.fileno()).st_size - offset
+        fmt = np.lib.format
+        v1 = fmt.read_magic(f) == (1, 0)
+        read_header = fmt.read_array_header_1_0 if v1 else fmt.read_array_header_2_0
+        shape, _, dtype = read_header(f)
+        size = os.fstat(f.fileno()).st_size - f.tell()
     n_bytes = math.prod(shape) * dtype.itemsize
     if size < n_bytes:
         raise ValueError(
@@ -397,27 +330,11 @@ def _npy_chunks(path):
         )
 
     def chunks(k):
-        if n_bytes == 0:
-            yield np.zeros(shape, dtype=dtype)
-            return
-        order = "F" if fortran_order else "C"
-        array = np.memmap(
-            path, dtype=dtype, mode="r", offset=offset, shape=shape, order=order
-        )
-        for start in range(0, shape[0], k):
+        array = np.load(path, mmap_mode="r")
+        for start in range(0, len(array), k):
             yield array[start : start + k]
 
     return dtype, shape, chunks
-
-
-def _check_grey_levels(path, rows, grey_max):
-    """Refuse grey levels outside ``[0, grey_max]``."""
-    if not np.all((rows >= 0) & (rows <= grey_max)):
-        raise UserError(
-            f"{path!r} holds values outside [0, {grey_max:g}]: the model takes "
-            f"grey levels from 0 to {grey_max:g}; give the grey level of full "
-            "ink of these images with --grey-max."
-        )
 
 
 # --- train ---------------------------------------------------------------------
@@ -427,8 +344,7 @@ def _train(args):
     if args.save is not None:
         _check_save_path(args.save)
     (X_train, X_test, y_train, y_test), scale, note = _load_data(args.data, args)
-    X_train = X_train.astype(args.dtype)
-    X_test = X_test.astype(args.dtype)
+    X_train, X_test = X_train.astype(args.dtype), X_test.astype(args.dtype)
     X_train, y_train, fit_params, expanded = _expand_training(args, X_train, y_train)
     if args.batch_size > len(y_train):
         # Said once here: the estimator would say it on every epoch.
@@ -440,34 +356,37 @@ def _train(args):
     model = SigmoidMLPClassifier(**_estimator_params(args))
     if note is not None:
         print(note)
+    sizes = [X_train.shape[1], *args.hidden, len(np.unique(y_train))]
     header = (
-        f"Training a {_planned_architecture(args, X_train, y_train)} sigmoid "
-        f"network on {_describe_data(args.data, X_train.shape[1])}: "
+        f"Training a {'-'.join(map(str, sizes))} sigmoid network on "
+        f"{_describe_data(args.data, X_train.shape[1])}: "
         f"{len(y_train):,} training{expanded} and {len(y_test):,} test images; "
         f"{_plural(args.epochs, 'epoch')}, mini-batches of {args.batch_size}, "
         f"eta {args.eta}, seed {args.seed}."
     )
 
+    rule = model.verbose  # a stopping rule: one fit, which prints its own lines
     start = time.perf_counter()
+    if rule:
+        print(header, flush=True)
     try:
-        if _has_stopping_rule(args):
-            print(header, flush=True)
-            epochs = _fit_with_rule(model, X_train, y_train, args, **fit_params)
+        if rule:
+            _fit_with_rule(model, X_train, y_train, fit_params)
         else:
-            data = X_train, y_train, X_test, y_test
-            epochs = _fit_epochs(model, args, header, data)
-    except _Interrupted as exc:
-        return _save_interrupted(args, exc, scale, X_train)
+            _fit_epochs(model, args, header, (X_train, y_train, X_test, y_test))
+    except KeyboardInterrupt:
+        return _save_interrupted(args, model, scale)
     seconds = time.perf_counter() - start
+    epochs = len(model.loss_curve_)
 
     correct = int(np.sum(model.predict(X_test) == y_test))
     n_test = len(y_test)
     print(f"Accuracy: {correct / n_test:.4f} ({correct} / {n_test} test images)")
-    tested = "" if _has_stopping_rule(args) else ", testing included"
+    tested = "" if rule else ", testing included"
     print(f"Time: {seconds:.1f} s for {_plural(epochs, 'epoch')}{tested}")
     _warn_if_chance(correct / n_test, y_train, y_test, args)
     if args.save is not None:
-        _save_model(args.save, _saved_pipeline(model, scale, X_train, args.data))
+        _save_model(args.save, _saved_pipeline(model, scale, args.data))
         print(f"Saved the network to {args.save}")
     return 0
 
@@ -484,13 +403,10 @@ def _expand_training(args, X_train, y_train):
     if args.early_stopping:
         # Held out as the estimator would, but before expanding: a shifted
         # copy of a training image would flatter the validation score.
+        split = {"test_size": args.validation_fraction, "random_state": args.seed}
         try:
             X_train, X_val, y_train, y_val = train_test_split(
-                X_train,
-                y_train,
-                test_size=args.validation_fraction,
-                stratify=y_train,
-                random_state=args.seed,
+                X_train, y_train, stratify=y_train, **split
             )
         except (TypeError, ValueError):
             pass  # too few images to split: the estimator's split judges it
@@ -504,31 +420,23 @@ def _expand_training(args, X_train, y_train):
 
 
 def _estimator_params(args):
-    """Map train's options to the estimator's parameters, unchecked."""
-    # Each option's value is its parameter's, but for these two.
+    """Map train's options to the estimator's parameters, unchecked.
+
+    A run with a stopping rule, which may stop or change eta before
+    ``--epochs``, is one verbose ``fit``: it prints each epoch's loss.
+    """
     params = {
         name: getattr(args, option[2:].replace("-", "_"))
         for name, option in _OPTION_OF.items()
-        if name not in ("hidden_layer_sizes", "shuffle")
     }
-    params["hidden_layer_sizes"] = tuple(args.hidden)
-    params["shuffle"] = not args.no_shuffle
-    # A run with a stopping rule is one fit, which prints each epoch's loss
-    # (and validation accuracy).
-    params["verbose"] = _has_stopping_rule(args)
-    return params
-
-
-def _has_stopping_rule(args):
-    """Tell whether the run may stop, or change eta, before ``--epochs``."""
-    return (
+    rule = (
         args.tol is not None or args.early_stopping or args.learning_rate == "adaptive"
     )
-
-
-def _planned_architecture(args, X_train, y_train):
-    sizes = [X_train.shape[1], *args.hidden, len(np.unique(y_train))]
-    return "-".join(str(n) for n in sizes)
+    return params | {  # each option's value is its parameter's, but for two
+        "hidden_layer_sizes": tuple(args.hidden),
+        "shuffle": not args.no_shuffle,
+        "verbose": rule,
+    }
 
 
 def _plural(n, word):
@@ -538,13 +446,9 @@ def _plural(n, word):
 def _fit_epochs(model, args, header, data):
     """Fit one epoch at a time, printing the book's line after each.
 
-    Each call to ``fit`` is warm-started and runs one epoch, so that the
-    epochs together are one ``fit`` of ``--epochs`` epochs (``class_weight``
-    included), and the model's parameters say so afterwards. ``header`` is
-    printed once the first epoch has shown the options valid, so that a bad
-    option gives its error alone. Return the number of epochs run. On Ctrl-C
-    raise :class:`_Interrupted` with the model of the last whole epoch: a
-    ``fit`` interrupted in its only epoch undoes itself.
+    Warm-started fits of one epoch each, so that the epochs together are one
+    ``fit`` of ``--epochs`` epochs (``class_weight`` included), as the model's
+    parameters then say. ``header`` follows the first epoch, which checks options.
     """
     X_train, y_train, X_test, y_test = data
     model.set_params(warm_start=True, max_iter=1)
@@ -556,50 +460,28 @@ def _fit_epochs(model, args, header, data):
                 print(header)
             correct = int(np.sum(model.predict(X_test) == y_test))
             print(f"Epoch {epoch}: {correct} / {len(y_test)}", flush=True)
-    except KeyboardInterrupt as exc:
-        if not hasattr(model, "loss_curve_"):
-            raise _Interrupted(0, None) from exc
-        raise _Interrupted(len(model.loss_curve_), _as_run(model, args)) from exc
-    _as_run(model, args)
-    return args.epochs
+    finally:
+        model.set_params(warm_start=False, max_iter=args.epochs)
 
 
-def _as_run(model, args):
-    """Give ``model`` back the parameters of the whole run; return it."""
-    return model.set_params(warm_start=False, max_iter=args.epochs)
+def _fit_with_rule(model, X_train, y_train, fit_params):
+    """Train by one ``fit``, which applies its stopping rule.
 
-
-def _fit_with_rule(model, X_train, y_train, args, **fit_params):
-    """Train by one ``fit``, which applies its stopping rule; return the epochs.
-
-    Reaching ``--epochs`` is the command's plan, not a failure: fit's
-    ConvergenceWarning is not shown. On Ctrl-C raise :class:`_Interrupted`
-    with the model if the estimator kept whole epochs (the best by
-    validation accuracy with ``--early-stopping``), without one if it undid
-    the fit.
+    Reaching ``--epochs`` is the plan, not a failure: ConvergenceWarning is
+    not shown. Ctrl-C raises KeyboardInterrupt, epochs kept (fit warns) or not.
     """
-    try:
-        with warnings.catch_warnings(record=True) as caught, _refusals():
-            model.fit(X_train, y_train, **fit_params)
-    except KeyboardInterrupt as exc:
-        raise _Interrupted(0, None) from exc
+    with warnings.catch_warnings(record=True) as caught, _refusals():
+        model.fit(X_train, y_train, **fit_params)
     interrupted = False
     for warning in caught:
-        if _is_interrupt_warning(warning.message):
+        message, category = warning.message, warning.category
+        # The estimator's own warning on keeping whole epochs after Ctrl-C.
+        if isinstance(message, UserWarning) and "interrupted" in str(message):
             interrupted = True
-        elif not issubclass(warning.category, ConvergenceWarning):
-            warnings.showwarning(
-                warning.message, warning.category, warning.filename, warning.lineno
-            )
+        elif not issubclass(category, ConvergenceWarning):
+            warnings.showwarning(message, category, warning.filename, warning.lineno)
     if interrupted:
-        epochs = len(model.loss_curve_)
-        raise _Interrupted(epochs, model, best=args.early_stopping)
-    return len(model.loss_curve_)
-
-
-def _is_interrupt_warning(message):
-    # The estimator's own warning on keeping whole epochs after Ctrl-C.
-    return isinstance(message, UserWarning) and "interrupted" in str(message)
+        raise KeyboardInterrupt
 
 
 @contextlib.contextmanager
@@ -608,18 +490,14 @@ def _refusals():
     try:
         yield
     except ValueError as exc:
-        raise UserError(_options_named(str(exc))) from exc
-
-
-def _options_named(message):
-    """Append to an estimator's message the options of the parameters it names."""
-    named = [
-        f"{option} sets {name}"
-        for name, option in _OPTION_OF.items()
-        # Bare words such as "loss" also have their everyday meaning.
-        if f"'{name}'" in message or ("_" in name and name in message)
-    ]
-    return f"{message} ({'; '.join(named)})" if named else message
+        message = str(exc)
+        named = "; ".join(
+            f"{option} sets {name}"
+            for name, option in _OPTION_OF.items()
+            # Bare words such as "loss" also have their everyday meaning.
+            if f"'{name}'" in message or ("_" in name and name in message)
+        )
+        raise UserError(f"{message} ({named})" if named else message) from exc
 
 
 def _warn_if_chance(accuracy, y_train, y_test, args):
@@ -630,41 +508,30 @@ def _warn_if_chance(accuracy, y_train, y_test, args):
     if accuracy > chance + (1 - chance) / 10:
         return
     tries = [f"a smaller --eta (now {args.eta:g})"]
-    if args.loss == "squared_error":
-        tries.append("--loss cross_entropy")
-    if args.weight_init == "gaussian":
-        tries.append("--weight-init scaled")
-    tries.append("more --epochs")
+    tries += ["--loss cross_entropy"] if args.loss == "squared_error" else []
+    tries += ["--weight-init scaled"] if args.weight_init == "gaussian" else []
     warnings.warn(
         f"the accuracy {accuracy:.4f} is at or near chance: always answering "
-        f"the most common label scores {chance:.4f}. Try {', '.join(tries[:-1])} "
-        f"or {tries[-1]}."
+        f"the most common label scores {chance:.4f}. Try {', '.join(tries)} "
+        "or more --epochs."
     )
 
 
-def _save_interrupted(args, interrupted, scale, X_train):
+def _save_interrupted(args, model, scale):
+    """With ``--save``, save what ``model`` kept after Ctrl-C, if anything."""
     if args.save is None:
-        print(f"{PROG}: interrupted", file=sys.stderr)
-        return INTERRUPTED_STATUS
-    if interrupted.model is None:
-        print(
-            f"{PROG}: interrupted before a whole epoch was kept: nothing saved.",
-            file=sys.stderr,
-        )
-        return INTERRUPTED_STATUS
-    pipeline = _saved_pipeline(interrupted.model, scale, X_train, args.data)
-    _save_model(args.save, pipeline)
-    if interrupted.best:
-        what = (
-            "its best epoch by validation accuracy "
-            f"({_plural(interrupted.epochs, 'whole epoch')} run)"
-        )
+        said = ""
+    elif not hasattr(model, "loss_curve_"):
+        said = " before a whole epoch was kept: nothing saved."
     else:
-        what = f"epoch {interrupted.epochs}, the last whole epoch,"
-    print(
-        f"{PROG}: interrupted: saved the network of {what} to {args.save}",
-        file=sys.stderr,
-    )
+        _save_model(args.save, _saved_pipeline(model, scale, args.data))
+        epochs = len(model.loss_curve_)
+        what = f"epoch {epochs}, the last whole epoch,"
+        if args.early_stopping:
+            what = "its best epoch by validation accuracy "
+            what += f"({_plural(epochs, 'whole epoch')} run)"
+        said = f": saved the network of {what} to {args.save}"
+    print(f"{PROG}: interrupted{said}", file=sys.stderr)
     return INTERRUPTED_STATUS
 
 
@@ -673,10 +540,10 @@ def _save_interrupted(args, interrupted, scale, X_train):
 
 def _evaluate(args):
     model, trained_on = _load_model(args.model)
-    clf = _classifier(model)
-    # A bare classifier records no data: the images of its size are MNIST's
-    # or the 8x8 digits.
-    data = args.data or trained_on or _data_of_size(clf.n_features_in_)
+    clf = model[-1]
+    # A bare classifier records no data: its size tells MNIST from the digits.
+    by_size = "digits" if clf.n_features_in_ == 64 else "mnist"
+    data = args.data or trained_on or by_size
     (_, X_test, _, y_test), _, note = _load_data(data, args)
     if X_test.shape[1] != clf.n_features_in_:
         trained = "" if trained_on is None else f"; it was trained on {trained_on!r}"
@@ -685,8 +552,7 @@ def _evaluate(args):
             f"per image, but the images of {data!r} have {X_test.shape[1]}"
             f"{trained}."
         )
-    # The test images are scaled to [0, 1] as the training images were.
-    y_pred = clf.predict(X_test)
+    y_pred = clf.predict(X_test)  # scaled to [0, 1] as the training images
     correct = int(np.sum(y_pred == y_test))
     n_test = len(y_test)
     if note is not None:
@@ -695,15 +561,10 @@ def _evaluate(args):
         f"The {_architecture(clf)} network in {args.model} on "
         f"{_describe_data(data, X_test.shape[1])}, {n_test:,} test images"
     )
-    print(f"Accuracy: {correct / n_test:.4f} ({correct} / {n_test})")
-    print()
+    print(f"Accuracy: {correct / n_test:.4f} ({correct} / {n_test})\n")
     print(classification_report(y_test, y_pred, digits=4, zero_division=0))
     _print_confusion_matrix(y_test, y_pred)
     return 0
-
-
-def _data_of_size(n_features):
-    return "digits" if n_features == 64 else "mnist"
 
 
 def _print_confusion_matrix(y_test, y_pred):
@@ -718,9 +579,9 @@ def _print_confusion_matrix(y_test, y_pred):
 
 def _predict(args):
     model, _ = _load_model(args.model)
-    trained_max = _grey_max(model)
+    trained_max = model[0].grey_max
     if args.grey_max is not None:
-        model.set_params(**{f"{model.steps[0][0]}__grey_max": args.grey_max})
+        model[0].set_params(grey_max=args.grey_max)
     # Every file is read before printing, so that a bad file gives only its
     # error; what is kept of a file is its labels, not its images.
     labels = [_predict_file(model, path, trained_max) for path in args.files]
@@ -732,11 +593,16 @@ def _predict(args):
 
 def _predict_file(model, path, trained_max):
     """Predict the images in ``path`` a chunk at a time; return their labels."""
-    grey_max = _grey_max(model)
+    grey_max = model[0].grey_max
     labels, top = [], -math.inf
     try:
         for rows in _image_chunks(path, model.n_features_in_):
-            _check_grey_levels(path, rows, grey_max)
+            if not np.all((rows >= 0) & (rows <= grey_max)):
+                raise UserError(
+                    f"{path!r} holds values outside [0, {grey_max:g}]: the model "
+                    f"takes grey levels from 0 to {grey_max:g}; give the grey level "
+                    "of full ink of these images with --grey-max."
+                )
             top = max(top, rows.max())
             labels.append(model.predict(rows))
     except MemoryError as exc:
@@ -755,7 +621,7 @@ def _export(args):
     from . import to_onnx
 
     model, _ = _load_model(args.model)
-    clf = _classifier(model)
+    clf = model[-1]
     dtype = clf.coefs_[0].dtype
     try:
         onx = to_onnx(model, np.zeros((1, clf.n_features_in_), dtype=dtype))
@@ -769,7 +635,7 @@ def _export(args):
     print(
         f"Wrote the {_architecture(clf)} network to {args.output}: input 'X', "
         f"{dtype.name} rows of {clf.n_features_in_} grey levels from 0 to "
-        f"{_grey_max(model):g}, as the training images; outputs 'label' and "
+        f"{model[0].grey_max:g}, as the training images; outputs 'label' and "
         "'probabilities'."
     )
     return 0
