@@ -323,6 +323,8 @@ def _npy_chunks(path):
         shape, _, dtype = read_header(f)
         size = os.fstat(f.fileno()).st_size - f.tell()
     n_bytes = math.prod(shape) * dtype.itemsize
+    if min(shape, default=0) < 0:
+        raise ValueError(f"its header claims shape {shape}, of a negative size")
     if size < n_bytes:
         raise ValueError(
             f"its header claims shape {shape} of {dtype}, {n_bytes:,} bytes, "
