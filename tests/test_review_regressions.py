@@ -81,3 +81,41 @@ def test_a_crafted_pipeline_is_refused_in_one_line(
     status, out, err = cli(capsys, command, path, *extra[command])
     assert_one_error_line(status, err, match)
     assert out == ""
+
+
+# What a user must learn from help(): each parameter's constraint, the errors
+# and warnings it leads to, and what its values mean.
+PARAMETER_DOCS = {
+    "loss": ["Multilabel", '"log_loss"', "cross-entropy"],
+    "learning_rate": ['"invscaling"', "power_t", '"adaptive"', "5", "1e-6"],
+    "tol": ["n_iter_no_change", "None", "max_iter", "1e-4"],
+    "warm_start": ["hidden_layer_sizes", "loss", "precision", "ValueError"],
+    "batch_size": ["warning", '"auto"', "min(200, n_samples)"],
+    "early_stopping": ["validation_fraction", "X_val", "stratified"],
+    "n_iter_no_change": ["np.inf", "early_stopping"],
+    "class_weight": ["non-negative", "np.bincount(y)", "partial_fit", "Multilabel"],
+    "monitor": ["X_val", "held-out"],
+}
+
+
+@pytest.mark.parametrize("name", PARAMETER_DOCS)
+def test_parameter_docs_say_what_help_must_say(name):
+    from numpydoc.docscrape import ClassDoc
+
+    (param,) = [
+        p for p in ClassDoc(SigmoidMLPClassifier)["Parameters"] if p.name == name
+    ]
+    text = " ".join(" ".join(param.desc).split())
+    for words in PARAMETER_DOCS[name]:
+        assert words in text, f"{name}: {words!r} not in {text!r}"
+
+
+def test_fit_and_predict_proba_docs_say_their_warning_and_outputs():
+    from numpydoc.docscrape import FunctionDoc
+
+    fit = FunctionDoc(SigmoidMLPClassifier.fit)
+    (x_val,) = [p for p in fit["Parameters"] if p.name == "X_val"]
+    assert 'transform_input=["X_val"]' in " ".join(x_val.desc)
+    assert "UserWarning" in " ".join(x_val.desc)
+    proba = " ".join(SigmoidMLPClassifier.predict_proba.__doc__.split())
+    assert "Softmax outputs" in proba and "multilabel" in proba
