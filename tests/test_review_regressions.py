@@ -1,16 +1,36 @@
 """Crafted inputs and model files that the command line refuses in one line."""
 
+import re
 import struct
 from copy import deepcopy
 
 import joblib
 import numpy as np
 import pytest
-from conftest import assert_one_error_line, cli
 from sklearn.datasets import load_digits
 from sklearn.pipeline import make_pipeline
 
 from skdigitnet import GreyLevelScaler, SigmoidMLPClassifier
+from skdigitnet._cli import main
+
+# test_cli's two helpers, copied so that this file needs no shared fixture.
+
+
+def cli(capsys, *args):
+    """Run ``main(ARGS)`` in this process; return (status, stdout, stderr)."""
+    status = main([str(arg) for arg in args])
+    out, err = capsys.readouterr()
+    return status, out, err
+
+
+def assert_one_error_line(status, err, match):
+    """Check a user error: status 2, and one line on stderr that ``match`` finds."""
+    assert status == 2
+    assert "Traceback" not in err
+    lines = err.splitlines()
+    assert len(lines) == 1, err
+    assert lines[0].startswith("skdigitnet: error: ")
+    assert re.search(match, lines[0]), lines[0]
 
 
 @pytest.fixture(scope="module")
