@@ -197,9 +197,9 @@ class SigmoidMLPClassifier(CallbackSupportMixin, ClassifierMixin, BaseEstimator)
     Notes
     -----
     The defaults expect inputs in [0, 1], as the book's pixels are; see
-    :class:`~skdigitnet.SaturationWarning`. A call that fails changes
-    nothing, and Ctrl-C keeps the whole epochs of ``fit``: see the user
-    guide's section *Watching and interrupting*.
+    :class:`~skdigitnet.SaturationWarning`. A call that fails changes nothing. Ctrl-C
+    keeps the whole epochs of ``fit`` with a warning, or in a call's first epoch undoes
+    the call and re-raises (see the user guide's *Watching and interrupting*).
 
     References
     ----------

@@ -139,3 +139,10 @@ def test_fit_and_predict_proba_docs_say_their_warning_and_outputs():
     assert "UserWarning" in " ".join(x_val.desc)
     proba = " ".join(SigmoidMLPClassifier.predict_proba.__doc__.split())
     assert "Softmax outputs" in proba and "multilabel" in proba
+
+
+def test_class_notes_say_what_ctrl_c_does():
+    from numpydoc.docscrape import ClassDoc
+
+    notes = " ".join(" ".join(ClassDoc(SigmoidMLPClassifier)["Notes"]).split())
+    assert "Ctrl-C" in notes and "warning" in notes and "re-raises" in notes
