@@ -1,12 +1,11 @@
 """SigmoidMLPClassifier: the public face, the training loop's books, prediction.
 
-The state rule: fitted attributes are replaced, never changed in place. An
-epoch trains copies of ``coefs_`` and ``intercepts_``; curves and
-``history_`` become new lists (``[*old, new]``, never ``append``); counts
-and scores are numbers. So a failed or interrupted call is undone by
-putting back the attributes saved at its start (``_fitted_state``), weights
-uncopied. Two objects change in place and are saved otherwise: the
-optimizer is deep-copied, the shuffles' ``RandomState`` keeps its
+The state rule: fitted attributes are replaced, never changed in place. An epoch
+trains copies of ``coefs_`` and ``intercepts_``; curves and ``history_`` become new
+lists (``[*old, new]``, never ``append``); counts and scores are numbers. So a failed
+or interrupted call is undone by putting back the attributes saved at its start
+(``_fitted_state``), weights uncopied. Two objects change in place and are saved
+otherwise: the optimizer is deep-copied, the shuffles' ``RandomState`` keeps its
 ``get_state()``. A new attribute obeys the rule or joins that list;
 ``tests/test_state.py`` checks it.
 """
@@ -49,7 +48,8 @@ class SigmoidMLPClassifier(CallbackSupportMixin, ClassifierMixin, BaseEstimator)
     loss : {"squared_error", "cross_entropy", "log_loss"}, \
             default="squared_error"
         The book's quadratic cost, chapter 3's cross-entropy (both with
-        sigmoid outputs), or softmax outputs with the log-likelihood.
+        sigmoid outputs), or softmax outputs with the log-likelihood. Multilabel
+        targets keep sigmoid outputs: ``"log_loss"`` then means the cross-entropy.
 
     weight_init : {"gaussian", "scaled"}, default="gaussian"
         Weights from N(0, 1) (chapter 1) or N(0, 1/n_in) (chapter 3).
@@ -65,8 +65,10 @@ class SigmoidMLPClassifier(CallbackSupportMixin, ClassifierMixin, BaseEstimator)
         ``min(200, n_samples)``.
 
     learning_rate : {"constant", "invscaling", "adaptive"}, default="constant"
-        Learning-rate schedule, as in
-        :class:`~sklearn.neural_network.MLPClassifier`.
+        Learning-rate schedule, as in :class:`~sklearn.neural_network.MLPClassifier`:
+        after each epoch, ``"invscaling"`` sets the rate to ``learning_rate_init /
+        (t_ + 1) ** power_t``; ``"adaptive"`` divides it by 5 at each plateau (see
+        ``tol``) and stops training once it is below 1e-6.
 
     learning_rate_init : float, default=3.0
         The learning rate, the book's ``eta``.
@@ -87,14 +89,16 @@ class SigmoidMLPClassifier(CallbackSupportMixin, ClassifierMixin, BaseEstimator)
     tol : float or None, default=None
         Stop when the training loss (with ``early_stopping``, the validation
         accuracy) has not improved by ``tol`` for more than
-        ``n_iter_no_change`` epochs. ``None``, the book's behaviour, runs
-        every epoch; early stopping and the adaptive schedule then use 1e-4.
+        ``n_iter_no_change`` epochs. ``None``, the book's behaviour, runs all
+        ``max_iter`` epochs; early stopping and the adaptive schedule then use 1e-4.
 
     verbose : bool, default=False
         Print one line per epoch: the epoch, the training loss and seconds.
 
     warm_start : bool, default=False
-        Whether ``fit`` continues from the weights of the previous call.
+        Whether ``fit`` continues from the weights of the previous call. Then, as
+        for ``partial_fit``, a new ``hidden_layer_sizes`` or ``loss``, or float
+        input of the other precision, raises a ``ValueError``.
 
     momentum : float, default=0.0
         Momentum of the gradient step, in [0, 1]. 0 is the book's plain SGD.
@@ -103,24 +107,28 @@ class SigmoidMLPClassifier(CallbackSupportMixin, ClassifierMixin, BaseEstimator)
         Whether to use Nesterov's momentum (only when ``momentum > 0``).
 
     early_stopping : bool, default=False
-        Stop at a plateau of the validation accuracy and keep the best
-        epoch's weights, as :class:`~sklearn.neural_network.MLPClassifier`.
+        Hold out a stratified ``validation_fraction`` (or use ``X_val``), stop at
+        a plateau of its accuracy and keep the best epoch's weights (see ``tol``).
 
     validation_fraction : float, default=0.1
         The fraction of the training data held out for early stopping.
 
     n_iter_no_change : int or np.inf, default=10
-        Number of epochs without improvement by ``tol`` before stopping (or,
-        with ``learning_rate="adaptive"``, dividing the rate).
+        Number of epochs without improvement by ``tol`` before stopping (or, with
+        ``learning_rate="adaptive"``, dividing the rate). ``np.inf`` never stops;
+        with ``early_stopping``, the best epoch's weights are still kept.
 
     class_weight : dict, "balanced" or None, default=None
-        Weights of the classes, multiplied into ``sample_weight``.
+        Weights of the classes, finite and non-negative, multiplied into
+        ``sample_weight``. ``"balanced"`` is ``n_samples / (n_classes *
+        np.bincount(y))``; ``partial_fit`` refuses it. Multilabel targets take none.
 
     monitor : str, list or tuple of str, or None, default=None
         What ``history_`` records after each epoch besides the epoch, its
         ``loss``, ``learning_rate`` and ``seconds``: ``"training_cost"``,
         ``"training_accuracy"``, ``"evaluation_cost"``,
-        ``"evaluation_accuracy"`` or ``"learning_speed"``.
+        ``"evaluation_accuracy"`` or ``"learning_speed"``; the evaluation ones are
+        recorded whenever there is ``X_val`` or early stopping's held-out fraction.
 
     Attributes
     ----------
@@ -135,12 +143,10 @@ class SigmoidMLPClassifier(CallbackSupportMixin, ClassifierMixin, BaseEstimator)
         Number of features seen during fit.
 
     feature_names_in_ : ndarray of shape (`n_features_in_`,)
-        Names of the features seen during fit, when ``X`` has string column
-        names.
+        Names of the features seen during fit, when ``X`` has string column names.
 
     coefs_ : list of ndarray of shape (n_in, n_out)
-        The weights of each layer. The book's ``weights[l]`` is
-        ``coefs_[l].T``.
+        The weights of each layer. The book's ``weights[l]`` is ``coefs_[l].T``.
 
     intercepts_ : list of ndarray of shape (n_out,)
         The biases of each layer, the book's ``biases[l].ravel()``.
@@ -191,9 +197,9 @@ class SigmoidMLPClassifier(CallbackSupportMixin, ClassifierMixin, BaseEstimator)
     Notes
     -----
     The defaults expect inputs in [0, 1], as the book's pixels are; see
-    :class:`~skdigitnet.SaturationWarning`. A call that fails changes
-    nothing, and Ctrl-C keeps the whole epochs of ``fit``: see the user
-    guide's section *Watching and interrupting*.
+    :class:`~skdigitnet.SaturationWarning`. A call that fails changes nothing. Ctrl-C
+    keeps the whole epochs of ``fit`` with a warning, or in a call's first epoch undoes
+    the call and re-raises (see the user guide's *Watching and interrupting*).
 
     References
     ----------
@@ -291,7 +297,9 @@ class SigmoidMLPClassifier(CallbackSupportMixin, ClassifierMixin, BaseEstimator)
                 default=None
             A validation set of your own, the book's ``evaluation_data``, in
             place of early stopping's held-out fraction; ``history_`` records
-            its evaluation monitors.
+            its evaluation monitors. In a :class:`~sklearn.pipeline.Pipeline`, pass
+            ``transform_input=["X_val"]``: ``fit`` warns (``UserWarning``) when its
+            values look untransformed.
 
         y_val : array-like of shape (n_val,) or (n_val, n_labels), \
                 default=None
@@ -312,8 +320,7 @@ class SigmoidMLPClassifier(CallbackSupportMixin, ClassifierMixin, BaseEstimator)
             When most hidden neurons are saturated on the training data.
 
         ConvergenceWarning
-            When all ``max_iter`` epochs ran although a stopping rule was
-            asked for.
+            When all ``max_iter`` epochs ran although a stopping rule was asked for.
         """
         validation = (X_val, y_val, sample_weight_val)
         return self._fit(X, y, sample_weight, incremental=False, validation=validation)
@@ -464,9 +471,8 @@ class SigmoidMLPClassifier(CallbackSupportMixin, ClassifierMixin, BaseEstimator)
             sample_weight, self.class_weight, X, y, multilabel=self._is_multilabel()
         )
         if first_pass:
-            # The shuffles go on drawing from this generator over later
-            # partial_fit and warm-started fit calls, so that k epochs in k
-            # calls equal k epochs in one.
+            # Later partial_fit and warm-started fit calls shuffle with this
+            # generator, so that k epochs in k calls equal k epochs in one.
             self._random_state = check_random_state(self.random_state)
             self._initialize(X.shape[1], X.dtype)
         else:
@@ -479,10 +485,7 @@ class SigmoidMLPClassifier(CallbackSupportMixin, ClassifierMixin, BaseEstimator)
         self.classes_ = binarizer.classes_
 
     def _start_books(self, fresh):
-        """Start the optimizer and the stopping books afresh if ``fresh``.
-
-        Else, only those whose parameters changed since the last call.
-        """
+        """Restart the optimizer and stopping books (unless ``fresh``, if changed)."""
         if fresh or (self.validation_scores_ is None) == self.early_stopping:
             self._no_improvement_count = 0
             for name in ("_best_coefs", "_best_intercepts"):
@@ -700,7 +703,8 @@ class SigmoidMLPClassifier(CallbackSupportMixin, ClassifierMixin, BaseEstimator)
         """Normalised output activations of the network.
 
         Sigmoid outputs are divided by their sum, so that each row sums to 1;
-        they are not calibrated probabilities (see :ref:`predict_proba`).
+        they are not calibrated probabilities (see :ref:`predict_proba`). Softmax
+        outputs, and multilabel ones (each label's sigmoid), are returned as they are.
 
         Parameters
         ----------
@@ -766,10 +770,7 @@ class SigmoidMLPClassifier(CallbackSupportMixin, ClassifierMixin, BaseEstimator)
         return activations[layer]
 
     def __getstate__(self):
-        """Return the state to pickle, stamped with skdigitnet's version.
-
-        scikit-learn's callbacks are saved as their settings alone.
-        """
+        """Return the state to pickle, version-stamped, callbacks as their settings."""
         return _persistence.stamp_version(saved_state(super().__getstate__()))
 
     def __setstate__(self, state):

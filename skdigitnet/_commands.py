@@ -211,13 +211,17 @@ def _load_model(path):
     from Python are accepted too, and put in the same pipeline.
     """
     content = _unpickle(path)
+    # Read from the instance: a crafted file may hold anything as its steps.
+    steps = vars(content).get("steps") if isinstance(content, Pipeline) else None
+    kinds = (GreyLevelScaler, SigmoidMLPClassifier)
     if (
-        isinstance(content, Pipeline)
-        and len(content) == 2
-        and isinstance(content[0], GreyLevelScaler)
-        and isinstance(content[-1], SigmoidMLPClassifier)
+        isinstance(steps, list)
+        and len(steps) == 2
+        and all(isinstance(step, tuple) and len(step) == 2 for step in steps)
+        and all(isinstance(step[1], kind) for step, kind in zip(steps, kinds))
     ):
         _check_trained(path, content[-1], content[0])
+        _check_scale(path, content[0].grey_max)
         data = getattr(content, "trained_on_", None)
         return content, data if isinstance(data, str) else None
     older = content if isinstance(content, dict) else {"model": content}
@@ -231,12 +235,7 @@ def _load_model(path):
     if scale is None:
         # Its scale follows from its input size, as in training.
         scale = DIGITS_GREY_MAX if model.n_features_in_ == 64 else IDX_GREY_MAX
-    real = isinstance(scale, numbers.Real) and not isinstance(scale, bool)
-    if not (real and 0 < scale < math.inf):
-        raise UserError(
-            f"{path!r} holds a bad grey-level scale {scale!r}: expected a finite "
-            "number above 0."
-        )
+    _check_scale(path, scale)
     if isinstance(content, dict):
         print(
             f"{PROG}: note: {path!r} is a model file of an older form, a dict of "
@@ -245,6 +244,15 @@ def _load_model(path):
             file=sys.stderr,
         )
     return _saved_pipeline(model, float(scale)), data if isinstance(data, str) else None
+
+
+def _check_scale(path, scale):
+    real = isinstance(scale, numbers.Real) and not isinstance(scale, bool)
+    if not (real and 0 < scale < math.inf):
+        raise UserError(
+            f"{path!r} holds a bad grey-level scale {scale!r}: expected a finite "
+            "number above 0."
+        )
 
 
 def _check_trained(path, *estimators):
@@ -323,6 +331,8 @@ def _npy_chunks(path):
         shape, _, dtype = read_header(f)
         size = os.fstat(f.fileno()).st_size - f.tell()
     n_bytes = math.prod(shape) * dtype.itemsize
+    if min(shape, default=0) < 0:
+        raise ValueError(f"its header claims shape {shape}, of a negative size")
     if size < n_bytes:
         raise ValueError(
             f"its header claims shape {shape} of {dtype}, {n_bytes:,} bytes, "
