@@ -34,6 +34,7 @@ from sklearn.utils.validation import check_is_fitted
 from . import GreyLevelScaler, SigmoidMLPClassifier
 from ._cli import INTERRUPTED_STATUS, PROG, UserError
 from ._persistence import atomic_write
+from ._stopping import StoppingRule
 from .datasets import (
     DIGITS_GREY_MAX,
     IDX_GREY_MAX,
@@ -364,6 +365,10 @@ def _train(args):
         )
         args.batch_size = len(y_train)
     model = SigmoidMLPClassifier(**_estimator_params(args))
+    # A stopping rule may stop, or change eta, before --epochs: such a run is
+    # one verbose fit, which prints each epoch's loss.
+    rule = StoppingRule(model).active
+    model.set_params(verbose=rule)
     if note is not None:
         print(note)
     sizes = [X_train.shape[1], *args.hidden, len(np.unique(y_train))]
@@ -375,7 +380,6 @@ def _train(args):
         f"eta {args.eta}, seed {args.seed}."
     )
 
-    rule = model.verbose  # a stopping rule: one fit, which prints its own lines
     start = time.perf_counter()
     if rule:
         print(header, flush=True)
@@ -430,22 +434,14 @@ def _expand_training(args, X_train, y_train):
 
 
 def _estimator_params(args):
-    """Map train's options to the estimator's parameters, unchecked.
-
-    A run with a stopping rule, which may stop or change eta before
-    ``--epochs``, is one verbose ``fit``: it prints each epoch's loss.
-    """
+    """Map train's options to the estimator's parameters, unchecked."""
     params = {
         name: getattr(args, option[2:].replace("-", "_"))
         for name, option in _OPTION_OF.items()
     }
-    rule = (
-        args.tol is not None or args.early_stopping or args.learning_rate == "adaptive"
-    )
     return params | {  # each option's value is its parameter's, but for two
         "hidden_layer_sizes": tuple(args.hidden),
         "shuffle": not args.no_shuffle,
-        "verbose": rule,
     }
 
 
