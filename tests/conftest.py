@@ -14,11 +14,16 @@ Helpers the test files import (``from conftest import ...``):
   command line reports one.
 - ``quiet_fit(clf, *args, **kwargs)``: ``fit`` without the
   ConvergenceWarning of short trainings.
+- ``slow_checks_but(fast, parametrize)``: scikit-learn's checks with all but
+  those named in ``fast`` marked slow, for the repetitions of the checks.
 
 Tests that start processes or take over 2 s on their own carry the ``slow``
 marker: ``python -m pytest -m "not slow"`` runs the others. scikit-learn's
 checks are made by ``parametrize_with_checks`` and take no decorator: those
-named in ``SLOW_CHECKS`` are marked here, wherever they run.
+named in ``SLOW_CHECKS`` are marked here, wherever they run. The checks run
+in full once, on the default estimator; their repetitions (for the other
+costs, with a callback) keep in the fast suite only the checks that run code
+of their own, through ``slow_checks_but``.
 """
 
 import contextlib
@@ -138,3 +143,33 @@ def quiet_fit(clf, *args, **kwargs):
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", ConvergenceWarning)
         return clf.fit(*args, **kwargs)
+
+
+def slow_checks_but(fast, parametrize):
+    """Mark slow the checks of ``parametrize`` not named in ``fast``.
+
+    ``parametrize`` is the decorator that scikit-learn's
+    ``parametrize_with_checks`` returns; a check's name is its test id, such
+    as ``"check_classifiers_train"`` or
+    ``"check_estimators_pickle(readonly_memmap=True)"``. Marks that a check
+    already has (an expected failure's) are kept. A name in ``fast`` that no
+    check has is an error, so that a misspelt or renamed check cannot leave
+    the fast suite unnoticed.
+    """
+    argnames, params = parametrize.args
+    name = parametrize.kwargs["ids"]
+    params = list(params)
+    named = {name(getattr(param, "values", param)[1]) for param in params}
+    if params and set(fast) - named:
+        raise ValueError(f"No check is named {sorted(set(fast) - named)}.")
+
+    def marked(param):
+        values = getattr(param, "values", param)
+        if name(values[1]) in fast:
+            return param
+        marks = [*getattr(param, "marks", ()), pytest.mark.slow]
+        return pytest.param(*values, marks=marks)
+
+    return pytest.mark.parametrize(
+        argnames, [marked(param) for param in params], **parametrize.kwargs
+    )
