@@ -9,6 +9,8 @@
 
 Helpers the test files import (``from conftest import ...``):
 
+- ``digits_arrays()``: ``raw_digits``'s arrays for plain functions, loaded
+  once per session and read-only.
 - ``cli(capsys, *args)``: run the command line in this process.
 - ``assert_one_error_line(status, err, match)``: a user error, as the
   command line reports one.
@@ -27,6 +29,7 @@ of their own, through ``slow_checks_but``.
 """
 
 import contextlib
+import functools
 import logging
 import re
 import warnings
@@ -55,10 +58,22 @@ def pytest_collection_modifyitems(items):
             item.add_marker(pytest.mark.slow)
 
 
+@functools.cache
+def digits_arrays():
+    """Return the digits ``(X, y)``, ``X`` in grey levels 0 to 16, read-only.
+
+    Loaded once (it takes tens of milliseconds), for the helpers that build
+    a problem in each test; read-only, so that no test changes another's.
+    """
+    X, y = load_digits(return_X_y=True)
+    X.flags.writeable = y.flags.writeable = False
+    return X, y
+
+
 @pytest.fixture(scope="module")
 def raw_digits():
-    """Return the digits ``(X, y)``, ``X`` in grey levels 0 to 16."""
-    return load_digits(return_X_y=True)
+    """Return the digits ``(X, y)``, ``X`` in grey levels 0 to 16, read-only."""
+    return digits_arrays()
 
 
 @pytest.fixture(scope="module")

@@ -9,9 +9,8 @@ import sys
 import joblib
 import numpy as np
 import pytest
-from conftest import assert_one_error_line, cli
+from conftest import assert_one_error_line, cli, digits_arrays
 from numpy.testing import assert_allclose, assert_array_equal
-from sklearn.datasets import load_digits
 from sklearn.exceptions import NotFittedError
 from sklearn.pipeline import make_pipeline
 from sklearn.preprocessing import MinMaxScaler
@@ -52,7 +51,7 @@ def run(sess, X):
 
 def digits_targets(kind):
     """600 digits (grey levels 0-16) and a target of the given kind."""
-    X, y = load_digits(return_X_y=True)
+    X, y = digits_arrays()
     X, y = X[:600], y[:600]
     if kind == "multiclass":
         return X, y
@@ -284,7 +283,7 @@ def test_cli_export(ort, capsys, tmp_path, model_file):
     assert "input 'X', float32 rows of 64 grey levels from 0 to 16" in out
     # The file is the pipeline train wrote: raw grey levels in.
     model = joblib.load(model_file)
-    X = load_digits().data.astype(np.float32)
+    X = digits_arrays()[0].astype(np.float32)
     sess = ort.InferenceSession(str(output), providers=["CPUExecutionProvider"])
     assert_same_as_model(sess, model, X, np.float32)
     assert_array_equal(run(sess, X)[0], model[-1].predict(X / 16))
@@ -336,7 +335,7 @@ def test_a_sample_of_another_width_is_refused_naming_both(ort, in_pipeline, widt
 @pytest.mark.parametrize("input_dtype", [np.float32, np.float64, np.int64])
 @pytest.mark.parametrize("dtype", [np.float32, np.float64])
 def test_grey_level_scaler_converts_as_it_transforms(ort, dtype, input_dtype):
-    X, y = load_digits(return_X_y=True)
+    X, y = digits_arrays()
     model = make_pipeline(
         GreyLevelScaler(grey_max=16), SigmoidMLPClassifier(max_iter=2, random_state=0)
     ).fit(X.astype(dtype), y)
