@@ -87,10 +87,33 @@ def assert_same_training(fast, slow, rtol=1e-10, atol=1e-10):
 BATCH_SIZES = {"batches of 10": 10, "batches of 100": 100}
 
 
-@pytest.mark.parametrize("cost", COST_NAMES)
-@pytest.mark.parametrize("rule", RULES, ids=str)
-@pytest.mark.parametrize("shuffle", [True, False], ids=["shuffled", "in order"])
-@pytest.mark.parametrize("batch_size", BATCH_SIZES.values(), ids=BATCH_SIZES)
+ORDERS = {"shuffled": True, "in order": False}
+
+
+def every_setting():
+    """Each cost, update rule, batch size and order: 72 cases, 18 not slow.
+
+    Each of the four settings is a separate part of the epoch (the output
+    error, the step, the blocks, the gather). The fast suite runs the 18
+    cases in which every value of each setting meets every value of each
+    other one, each rule and cost once; the full suite runs all 72.
+    """
+    layouts = list(itertools.product(BATCH_SIZES.items(), ORDERS.items()))
+    for i, rule in enumerate(RULES):
+        for j, cost in enumerate(COST_NAMES):
+            for k, ((batches, batch_size), (order, shuffle)) in enumerate(layouts):
+                fast = k == (i + j) % len(layouts)
+                yield pytest.param(
+                    cost,
+                    rule,
+                    shuffle,
+                    batch_size,
+                    marks=() if fast else pytest.mark.slow,
+                    id=f"{batches}-{order}-{rule}-{cost}",
+                )
+
+
+@pytest.mark.parametrize("cost, rule, shuffle, batch_size", every_setting())
 def test_weights_pinned_to_the_books_loop(cost, rule, shuffle, batch_size):
     x, y, coefs, intercepts = make_problem(cost=cost)
     fast, slow = train_both(
