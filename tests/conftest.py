@@ -18,6 +18,8 @@ Helpers the test files import (``from conftest import ...``):
   ConvergenceWarning of short trainings.
 - ``slow_checks_but(fast, parametrize)``: scikit-learn's checks with all but
   those named in ``fast`` marked slow, for the repetitions of the checks.
+- ``every_pair_fast(**settings)``: every combination of some settings as
+  test parameters, the fast suite running those that make every pair.
 
 Tests that start processes or take over 2 s on their own carry the ``slow``
 marker: ``python -m pytest -m "not slow"`` runs the others. scikit-learn's
@@ -30,6 +32,7 @@ of their own, through ``slow_checks_but``.
 
 import contextlib
 import functools
+import itertools
 import logging
 import re
 import warnings
@@ -188,3 +191,37 @@ def slow_checks_but(fast, parametrize):
     return pytest.mark.parametrize(
         argnames, [marked(param) for param in params], **parametrize.kwargs
     )
+
+
+def every_pair_fast(**settings):
+    """Every combination of ``settings``, as parameters; most of them slow.
+
+    ``settings`` maps each argument name to a dict of its values by id, for
+    ``@pytest.mark.parametrize(", ".join(settings), every_pair_fast(...))``.
+    A test's id joins its values' ids in the order of ``settings``. The fast
+    suite runs a few combinations in which every value of each setting meets
+    every value of each other one, chosen greedily from the first; the
+    others are marked slow, and the full suite runs them all.
+    """
+    if len(settings) < 2:
+        raise ValueError("every_pair_fast takes two settings or more.")
+    grids = [list(values.items()) for values in settings.values()]
+    cases = list(itertools.product(*(range(len(grid)) for grid in grids)))
+
+    def pairs(case):
+        return set(itertools.combinations(enumerate(case), 2))
+
+    uncovered = set().union(*map(pairs, cases))
+    fast = set()
+    while uncovered:
+        best = max(cases, key=lambda case: len(pairs(case) & uncovered))
+        fast.add(best)
+        uncovered -= pairs(best)
+    return [
+        pytest.param(
+            *(grid[k][1] for grid, k in zip(grids, case)),
+            marks=() if case in fast else pytest.mark.slow,
+            id="-".join(str(grid[k][0]) for grid, k in zip(grids, case)),
+        )
+        for case in cases
+    ]

@@ -14,7 +14,7 @@ import itertools
 import numpy as np
 import pytest
 import scipy.sparse as sp
-from conftest import digits_arrays
+from conftest import digits_arrays, every_pair_fast
 from numpy.testing import assert_allclose, assert_array_equal
 
 from skdigitnet import SigmoidMLPClassifier, _buffered, _network
@@ -87,34 +87,20 @@ def assert_same_training(fast, slow, rtol=1e-10, atol=1e-10):
 BATCH_SIZES = {"batches of 10": 10, "batches of 100": 100}
 
 
-ORDERS = {"shuffled": True, "in order": False}
-
-
-def every_setting():
-    """Each cost, update rule, batch size and order: 72 cases, 18 not slow.
-
-    Each of the four settings is a separate part of the epoch (the output
-    error, the step, the blocks, the gather). The fast suite runs the 18
-    cases in which every value of each setting meets every value of each
-    other one, each rule and cost once; the full suite runs all 72.
-    """
-    layouts = list(itertools.product(BATCH_SIZES.items(), ORDERS.items()))
-    for i, rule in enumerate(RULES):
-        for j, cost in enumerate(COST_NAMES):
-            for k, ((batches, batch_size), (order, shuffle)) in enumerate(layouts):
-                fast = k == (i + j) % len(layouts)
-                yield pytest.param(
-                    cost,
-                    rule,
-                    shuffle,
-                    batch_size,
-                    marks=() if fast else pytest.mark.slow,
-                    id=f"{batches}-{order}-{rule}-{cost}",
-                )
-
-
-@pytest.mark.parametrize("cost, rule, shuffle, batch_size", every_setting())
-def test_weights_pinned_to_the_books_loop(cost, rule, shuffle, batch_size):
+# Each setting is a part of the epoch of its own: the batch size its blocks,
+# the order its gather, the rule its step, the cost its output error. The
+# fast suite runs 18 of the 72 cases, in which every two settings meet in
+# each of their values; the full suite runs all.
+@pytest.mark.parametrize(
+    "batch_size, shuffle, rule, cost",
+    every_pair_fast(
+        batch_size=BATCH_SIZES,
+        shuffle={"shuffled": True, "in order": False},
+        rule={rule: rule for rule in RULES},
+        cost={cost: cost for cost in COST_NAMES},
+    ),
+)
+def test_weights_pinned_to_the_books_loop(batch_size, shuffle, rule, cost):
     x, y, coefs, intercepts = make_problem(cost=cost)
     fast, slow = train_both(
         x, y, coefs, intercepts, batch_size, cost, shuffle, **RULES[rule]

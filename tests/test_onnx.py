@@ -9,7 +9,7 @@ import sys
 import joblib
 import numpy as np
 import pytest
-from conftest import assert_one_error_line, cli, digits_arrays
+from conftest import assert_one_error_line, cli, digits_arrays, every_pair_fast
 from numpy.testing import assert_allclose, assert_array_equal
 from sklearn.exceptions import NotFittedError
 from sklearn.pipeline import make_pipeline
@@ -73,21 +73,19 @@ def assert_same_as_model(sess, model, X, dtype):
     assert_allclose(proba, expected, rtol=0, atol=ATOL[dtype])
 
 
-# The graph depends on the output layer, not on the cost that trained it:
-# cross_entropy has squared_error's sigmoid outputs. Two hidden layers take
-# every step one layer takes. Those repetitions are slow.
-SAME_GRAPH = pytest.mark.slow
-
-
-@pytest.mark.parametrize("dtype", [np.float32, np.float64])
-@pytest.mark.parametrize("hidden", [pytest.param((7,), marks=SAME_GRAPH), (9, 6)])
+# The fast suite runs 11 of the 72 cases, in which every two settings meet
+# in each of their values; the full suite runs all.
 @pytest.mark.parametrize(
-    "loss",
-    ["squared_error", pytest.param("cross_entropy", marks=SAME_GRAPH), "log_loss"],
+    "in_pipeline, kind, loss, hidden, dtype",
+    every_pair_fast(
+        in_pipeline={False: False, True: True},
+        kind={kind: kind for kind in ("multiclass", "binary", "multilabel")},
+        loss={loss: loss for loss in ("squared_error", "cross_entropy", "log_loss")},
+        hidden={"hidden0": (7,), "hidden1": (9, 6)},
+        dtype={"float32": np.float32, "float64": np.float64},
+    ),
 )
-@pytest.mark.parametrize("kind", ["multiclass", "binary", "multilabel"])
-@pytest.mark.parametrize("in_pipeline", [False, True])
-def test_onnxruntime_matches_predict(ort, kind, loss, hidden, dtype, in_pipeline):
+def test_onnxruntime_matches_predict(ort, in_pipeline, kind, loss, hidden, dtype):
     X, y = digits_targets(kind)
     X = X.astype(dtype)
     clf = SigmoidMLPClassifier(
