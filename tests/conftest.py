@@ -27,7 +27,9 @@ checks are made by ``parametrize_with_checks`` and take no decorator: those
 named in ``SLOW_CHECKS`` are marked here, wherever they run. The checks run
 in full once, on the default estimator; their repetitions (for the other
 costs, with a callback) keep in the fast suite only the checks that run code
-of their own, through ``slow_checks_but``.
+of their own, through ``slow_checks_but``. A grid of settings runs there the
+few cases in which every two settings meet in each of their values, through
+``every_pair_fast``; the full suite runs every case.
 """
 
 import contextlib
