@@ -1,6 +1,7 @@
 """Fixtures shared by the test files.
 
-- ``raw_digits``: scikit-learn's digits as loaded, grey levels 0 to 16.
+- ``raw_digits``: scikit-learn's digits as loaded, grey levels 0 to 16,
+  read-only.
 - ``digits``: the digits scaled to [0, 1], the first ``DIGITS_ROWS`` rows
   of them, where ``DIGITS_ROWS`` is a constant of the test module (all
   1,797 rows without one), so that each file states the size it trains on.
@@ -22,7 +23,8 @@ Helpers the test files import (``from conftest import ...``):
   test parameters, the fast suite running those that make every pair.
 
 Tests that start processes or take over 2 s on their own carry the ``slow``
-marker: ``python -m pytest -m "not slow"`` runs the others. scikit-learn's
+marker, and so do the repetitions of a fast test's code by other cases of a
+grid: ``python -m pytest -m "not slow"`` runs the others. scikit-learn's
 checks are made by ``parametrize_with_checks`` and take no decorator: those
 named in ``SLOW_CHECKS`` are marked here, wherever they run. The checks run
 in full once, on the default estimator; their repetitions (for the other
