@@ -14,8 +14,8 @@ import itertools
 import numpy as np
 import pytest
 import scipy.sparse as sp
+from conftest import digits_arrays, every_pair_fast
 from numpy.testing import assert_allclose, assert_array_equal
-from sklearn.datasets import load_digits
 
 from skdigitnet import SigmoidMLPClassifier, _buffered, _network
 from skdigitnet._network import init_params
@@ -26,7 +26,7 @@ COST_NAMES = ["squared_error", "cross_entropy", "log_loss"]
 
 def make_problem(n=601, sizes=(64, 12, 10), cost="squared_error", seed=0):
     """Digits scaled to [0, 1], their targets, and a network for them."""
-    X, labels = load_digits(return_X_y=True)
+    X, labels = digits_arrays()
     rng = np.random.default_rng(seed)
     rows = rng.permutation(len(X))[:n]
     x = X[rows] / 16.0
@@ -87,11 +87,20 @@ def assert_same_training(fast, slow, rtol=1e-10, atol=1e-10):
 BATCH_SIZES = {"batches of 10": 10, "batches of 100": 100}
 
 
-@pytest.mark.parametrize("cost", COST_NAMES)
-@pytest.mark.parametrize("rule", RULES, ids=str)
-@pytest.mark.parametrize("shuffle", [True, False], ids=["shuffled", "in order"])
-@pytest.mark.parametrize("batch_size", BATCH_SIZES.values(), ids=BATCH_SIZES)
-def test_weights_pinned_to_the_books_loop(cost, rule, shuffle, batch_size):
+# Each setting is a part of the epoch of its own: the batch size its blocks,
+# the order its gather, the rule its step, the cost its output error. The
+# fast suite runs 18 of the 72 cases, in which every two settings meet in
+# each of their values; the full suite runs all.
+@pytest.mark.parametrize(
+    "batch_size, shuffle, rule, cost",
+    every_pair_fast(
+        batch_size=BATCH_SIZES,
+        shuffle={"shuffled": True, "in order": False},
+        rule={rule: rule for rule in RULES},
+        cost={cost: cost for cost in COST_NAMES},
+    ),
+)
+def test_weights_pinned_to_the_books_loop(batch_size, shuffle, rule, cost):
     x, y, coefs, intercepts = make_problem(cost=cost)
     fast, slow = train_both(
         x, y, coefs, intercepts, batch_size, cost, shuffle, **RULES[rule]
@@ -223,7 +232,7 @@ def test_an_infinite_weighted_input_stops_the_epoch(epoch_fn):
     ids=str,
 )
 def test_fit_pinned_to_the_straightforward_loop(monkeypatch, params):
-    X, y = load_digits(return_X_y=True)
+    X, y = digits_arrays()
     X = X[:500] / 16.0
     y = y[:500]
     kwargs = dict(hidden_layer_sizes=(12,), max_iter=3, random_state=0, tol=0)
@@ -241,7 +250,7 @@ def test_fit_pinned_to_the_straightforward_loop(monkeypatch, params):
 
 
 def test_fit_float32_end_to_end():
-    X, y = load_digits(return_X_y=True)
+    X, y = digits_arrays()
     X = (X / 16.0).astype(np.float32)
     clf = SigmoidMLPClassifier(max_iter=2, random_state=0).fit(X, y)
     params = itertools.chain(clf.coefs_, clf.intercepts_)
@@ -303,14 +312,21 @@ def test_prediction_uses_trainings_sigmoid(loss, dtype, sparse):
     )
 
 
+@pytest.fixture(
+    scope="module", params=[np.float32, np.float64], ids=["float32", "float64"]
+)
+def digits_fit(request):
+    """A network fitted on the digits in one dtype, and those digits."""
+    X, y = digits_arrays()
+    X = (X / 16.0).astype(request.param)
+    return SigmoidMLPClassifier(max_iter=1, random_state=0).fit(X, y), X
+
+
 @pytest.mark.parametrize("bad", [np.nan, np.inf, -np.inf], ids=str)
 @pytest.mark.parametrize("row", [0, 4700, 9999])
-@pytest.mark.parametrize("dtype", [np.float32, np.float64])
-def test_predict_checks_every_chunk_for_nan_and_inf(bad, row, dtype):
+def test_predict_checks_every_chunk_for_nan_and_inf(bad, row, digits_fit):
     # A NaN or infinity anywhere gives validate_data's error.
-    X, y = load_digits(return_X_y=True)
-    X = (X / 16.0).astype(dtype)
-    clf = SigmoidMLPClassifier(max_iter=1, random_state=0).fit(X, y)
+    clf, X = digits_fit
     X_big = np.tile(X, (6, 1))[:10_000]
     X_big[row, 3] = bad
     match = "Input X contains NaN" if np.isnan(bad) else "Input X contains infinity"

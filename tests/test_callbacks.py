@@ -7,6 +7,7 @@ import warnings
 
 import numpy as np
 import pytest
+from conftest import slow_checks_but
 from numpy.testing import assert_allclose, assert_array_equal
 from sklearn.base import clone
 from sklearn.exceptions import ConvergenceWarning
@@ -250,11 +251,41 @@ class EpochCounter:
 COUNTER = EpochCounter()
 
 
+# What a callback meets: a fit, a partial fit and a failing fit, clones,
+# pickles, the parameters and the fitted state. The other checks fit other
+# layouts, dtypes and containers of data through the same callback code, as
+# test_common.py does without one: with a callback they are slow.
+CALLBACK_CHECKS = [
+    "check_estimator_cloneable",
+    "check_estimator_repr",
+    "check_no_attributes_set_in_init",
+    "check_do_not_raise_errors_in_init_or_set_params",
+    "check_get_params_invariance",
+    "check_set_params",
+    "check_estimators_overwrite_params",
+    "check_dont_overwrite_parameters",
+    "check_estimators_fit_returns_self",
+    "check_estimators_unfitted",
+    "check_fit_check_is_fitted",
+    "check_n_features_in_after_fitting",
+    "check_dict_unchanged",
+    "check_fit_idempotent",
+    "check_estimators_pickle",
+    "check_estimators_partial_fit_n_features",
+    "check_estimators_empty_data_messages",
+    "check_estimators_nan_inf",
+    "check_classifiers_train",
+]
+
+
 # As in test_common.py: the checks' data saturates the network, rightly.
 @pytest.mark.filterwarnings("ignore::skdigitnet.SaturationWarning")
-@parametrize_with_checks(
-    [] if callback is None else [SigmoidMLPClassifier().set_callbacks(COUNTER)],
-    expected_failed_checks=lambda est: EXPECTED_FAILED_CHECKS,
+@slow_checks_but(
+    CALLBACK_CHECKS,
+    parametrize_with_checks(
+        [] if callback is None else [SigmoidMLPClassifier().set_callbacks(COUNTER)],
+        expected_failed_checks=lambda est: EXPECTED_FAILED_CHECKS,
+    ),
 )
 def test_common_checks_with_a_callback(estimator, check):
     # The checks clone the estimator, and clones share its callbacks.

@@ -1,6 +1,7 @@
 """scikit-learn's estimator checks, for every cost."""
 
 import pytest
+from conftest import slow_checks_but
 from sklearn.utils.estimator_checks import (
     check_param_validation,
     parametrize_with_checks,
@@ -25,10 +26,27 @@ EXPECTED_FAILED_CHECKS = {
     "check_sample_weight_equivalence_on_sparse_data": SAMPLE_WEIGHT_REASON,
 }
 
-ESTIMATORS = [
-    SigmoidMLPClassifier(loss=loss)
-    for loss in ("squared_error", "cross_entropy", "log_loss")
-] + [GreyLevelScaler()]
+ESTIMATORS = [SigmoidMLPClassifier(), GreyLevelScaler()]
+OTHER_COSTS = [
+    SigmoidMLPClassifier(loss=loss) for loss in ("cross_entropy", "log_loss")
+]
+
+# What the network learns and outputs, which each cost computes its own way:
+# cross_entropy its output error, log_loss softmax outputs too (and the
+# cross-entropy for multilabel targets). The other checks run the same
+# validation, parameter and state code whatever the cost; for the other
+# costs they are slow.
+COST_CHECKS = [
+    "check_classifiers_train",
+    "check_classifiers_classes",
+    "check_classifiers_one_label",
+    "check_decision_proba_consistency",
+    "check_methods_sample_order_invariance",
+    "check_methods_subset_invariance",
+    "check_classifiers_multilabel_output_format_predict",
+    "check_classifiers_multilabel_output_format_predict_proba",
+    "check_classifiers_multilabel_output_format_decision_function",
+]
 
 
 @parametrize_with_checks(
@@ -38,6 +56,16 @@ def test_sklearn_compatible_estimator(estimator, check):
     check(estimator)
 
 
-@pytest.mark.parametrize("estimator", ESTIMATORS, ids=repr)
+@slow_checks_but(
+    COST_CHECKS,
+    parametrize_with_checks(
+        OTHER_COSTS, expected_failed_checks=lambda est: EXPECTED_FAILED_CHECKS
+    ),
+)
+def test_sklearn_compatible_estimator_other_costs(estimator, check):
+    check(estimator)
+
+
+@pytest.mark.parametrize("estimator", ESTIMATORS + OTHER_COSTS, ids=repr)
 def test_param_validation(estimator):
     check_param_validation(type(estimator).__name__, estimator)

@@ -7,8 +7,11 @@ on a busy machine and in another process, so the weights and predictions are
 bit-identical there; a different count rounds large products differently.
 A user who wants the same bits on machines with different core counts wraps
 the call in ``threadpool_limits(1)``, which training honours. The problems
-here are large enough that BLAS would thread them: 784-100-10 at batch 100,
-on 20,000 rows.
+here are large enough that BLAS threads each product: 784-100-10 at batch
+100. One and two BLAS threads then give other weights on 1,000 rows already
+(a test below shows it), the size of the tests that run one fit at a time;
+those that start processes or run fits and predictions at once, slow, train
+on 20,000 rows, so that what runs concurrently overlaps for long.
 """
 
 import subprocess
@@ -26,7 +29,8 @@ from skdigitnet import SigmoidMLPClassifier, _buffered
 
 pytestmark = pytest.mark.filterwarnings("ignore::sklearn.exceptions.ConvergenceWarning")
 
-N_ROWS = 20_000
+N_ROWS = 20_000  # the slow tests'
+FAST_ROWS = 1_000  # the others'
 PARAMS = dict(hidden_layer_sizes=(100,), batch_size=100, max_iter=1, random_state=0)
 DTYPES = ["float32", "float64"]
 
@@ -39,10 +43,10 @@ FIT_SCRIPT = textwrap.dedent(
     from threadpoolctl import threadpool_limits
     from skdigitnet import SigmoidMLPClassifier
 
-    def problem(dtype):
+    def problem(dtype, n_rows={n_rows}):
         rng = np.random.default_rng(0)
-        X = rng.random(({n_rows}, 784)).astype(dtype)
-        return X, rng.integers(0, 10, {n_rows})
+        X = rng.random((n_rows, 784)).astype(dtype)
+        return X, rng.integers(0, 10, n_rows)
 
     if __name__ == "__main__":
         warnings.simplefilter("ignore")
@@ -84,8 +88,28 @@ def reference(request):
     return request.param, X, y, fit_weights(X, y)
 
 
-def test_same_bits_from_a_worker_thread(reference):
-    _, X, y, want = reference
+@pytest.fixture(scope="module", params=DTYPES)
+def small_reference(request):
+    """``reference`` on a problem of ``FAST_ROWS`` rows."""
+    X, y = problem(request.param, FAST_ROWS)
+    return request.param, X, y, fit_weights(X, y)
+
+
+def test_one_and_two_blas_threads_give_other_bits(small_reference):
+    # What lets the tests of one fit at a time fail on FAST_ROWS rows: a fit
+    # on another BLAS thread count gives other weights.
+    _, X, y, _ = small_reference
+    weights = []
+    for n in (1, 2):
+        with threadpool_limits(limits=n, user_api="blas"):
+            if {threads for _, threads in blas_info()} != {n}:
+                pytest.skip(f"BLAS does not run {n} threads here")
+            weights.append(fit_weights(X, y))
+    assert any(not np.array_equal(a, b) for a, b in zip(*weights))
+
+
+def test_same_bits_from_a_worker_thread(small_reference):
+    _, X, y, want = small_reference
     with ThreadPoolExecutor(1) as pool:
         got = pool.submit(fit_weights, X, y).result()
     assert_same_bits(got, want)
@@ -169,19 +193,19 @@ def blas_threads_seen_by_the_epoch(monkeypatch, fit):
     return seen
 
 
-def test_training_leaves_blas_threads_as_it_finds_them(fitted, monkeypatch):
-    _, X, y = fitted
+def test_training_leaves_blas_threads_as_it_finds_them(monkeypatch):
+    X, y = problem("float64", FAST_ROWS)
     before = blas_info()
     seen = blas_threads_seen_by_the_epoch(
-        monkeypatch, lambda: SigmoidMLPClassifier(**PARAMS).fit(X[:2000], y[:2000])
+        monkeypatch, lambda: SigmoidMLPClassifier(**PARAMS).fit(X, y)
     )
     assert seen == [before]
     assert blas_info() == before
 
 
-def test_threadpool_limits_1_is_honoured_and_reproducible(reference, monkeypatch):
+def test_threadpool_limits_1_is_honoured_and_reproducible(small_reference, monkeypatch):
     # The recipe for the same bits whatever the machine's core count.
-    _, X, y, _ = reference
+    _, X, y, _ = small_reference
     weights = []
     with threadpool_limits(limits=1, user_api="blas"):
         inside = blas_info()
@@ -198,12 +222,10 @@ def test_threadpool_limits_1_is_honoured_and_reproducible(reference, monkeypatch
 # --- any dense layout ----------------------------------------------------
 
 
-def test_dataframe_fortran_and_sliced_x_train_as_c_ordered(reference):
+def test_dataframe_fortran_and_sliced_x_train_as_c_ordered(small_reference):
     # Converted once, at validation: the same rows give the same weights.
     pd = pytest.importorskip("pandas")
-    _, X, y, want = reference
-    X, y = X[:2000], y[:2000]
-    want = fit_weights(X, y)
+    _, X, y, want = small_reference
     wider = np.hstack([X, X])
     layouts = {
         "fortran": np.asfortranarray(X),

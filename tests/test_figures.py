@@ -76,6 +76,7 @@ def test_the_figure_check_finds_an_unsourced_figure(tmp_path):
 # --- the 8x8 digits -------------------------------------------------------
 
 
+@pytest.mark.slow
 def test_quick_start_shows_what_the_command_prints():
     # The quick start quotes the last lines of a bare ``skdigitnet`` run.
     page = (DOCS / "quick_start.rst").read_text(encoding="utf-8")

@@ -9,9 +9,8 @@ import sys
 import joblib
 import numpy as np
 import pytest
-from conftest import assert_one_error_line, cli
+from conftest import assert_one_error_line, cli, digits_arrays, every_pair_fast
 from numpy.testing import assert_allclose, assert_array_equal
-from sklearn.datasets import load_digits
 from sklearn.exceptions import NotFittedError
 from sklearn.pipeline import make_pipeline
 from sklearn.preprocessing import MinMaxScaler
@@ -52,7 +51,7 @@ def run(sess, X):
 
 def digits_targets(kind):
     """600 digits (grey levels 0-16) and a target of the given kind."""
-    X, y = load_digits(return_X_y=True)
+    X, y = digits_arrays()
     X, y = X[:600], y[:600]
     if kind == "multiclass":
         return X, y
@@ -74,12 +73,19 @@ def assert_same_as_model(sess, model, X, dtype):
     assert_allclose(proba, expected, rtol=0, atol=ATOL[dtype])
 
 
-@pytest.mark.parametrize("dtype", [np.float32, np.float64])
-@pytest.mark.parametrize("hidden", [(7,), (9, 6)])
-@pytest.mark.parametrize("loss", ["squared_error", "cross_entropy", "log_loss"])
-@pytest.mark.parametrize("kind", ["multiclass", "binary", "multilabel"])
-@pytest.mark.parametrize("in_pipeline", [False, True])
-def test_onnxruntime_matches_predict(ort, kind, loss, hidden, dtype, in_pipeline):
+# The fast suite runs 11 of the 72 cases, in which every two settings meet
+# in each of their values; the full suite runs all.
+@pytest.mark.parametrize(
+    "in_pipeline, kind, loss, hidden, dtype",
+    every_pair_fast(
+        in_pipeline={False: False, True: True},
+        kind={kind: kind for kind in ("multiclass", "binary", "multilabel")},
+        loss={loss: loss for loss in ("squared_error", "cross_entropy", "log_loss")},
+        hidden={"hidden0": (7,), "hidden1": (9, 6)},
+        dtype={"float32": np.float32, "float64": np.float64},
+    ),
+)
+def test_onnxruntime_matches_predict(ort, in_pipeline, kind, loss, hidden, dtype):
     X, y = digits_targets(kind)
     X = X.astype(dtype)
     clf = SigmoidMLPClassifier(
@@ -275,7 +281,7 @@ def test_cli_export(ort, capsys, tmp_path, model_file):
     assert "input 'X', float32 rows of 64 grey levels from 0 to 16" in out
     # The file is the pipeline train wrote: raw grey levels in.
     model = joblib.load(model_file)
-    X = load_digits().data.astype(np.float32)
+    X = digits_arrays()[0].astype(np.float32)
     sess = ort.InferenceSession(str(output), providers=["CPUExecutionProvider"])
     assert_same_as_model(sess, model, X, np.float32)
     assert_array_equal(run(sess, X)[0], model[-1].predict(X / 16))
@@ -327,7 +333,7 @@ def test_a_sample_of_another_width_is_refused_naming_both(ort, in_pipeline, widt
 @pytest.mark.parametrize("input_dtype", [np.float32, np.float64, np.int64])
 @pytest.mark.parametrize("dtype", [np.float32, np.float64])
 def test_grey_level_scaler_converts_as_it_transforms(ort, dtype, input_dtype):
-    X, y = load_digits(return_X_y=True)
+    X, y = digits_arrays()
     model = make_pipeline(
         GreyLevelScaler(grey_max=16), SigmoidMLPClassifier(max_iter=2, random_state=0)
     ).fit(X.astype(dtype), y)

@@ -97,8 +97,13 @@ def test_scaled_init_gives_unit_pre_activations():
     y = np.arange(300) % 2
     stds = {}
     for weight_init in ("gaussian", "scaled"):
+        # One step of 1e-12 leaves the initial weights.
         clf = SigmoidMLPClassifier(
-            (200,), weight_init=weight_init, learning_rate_init=1e-12, random_state=0
+            (200,),
+            weight_init=weight_init,
+            learning_rate_init=1e-12,
+            batch_size=len(X),
+            random_state=0,
         ).partial_fit(X, y, classes=[0, 1])
         stds[weight_init] = np.std(X @ clf.coefs_[0])
     assert stds["gaussian"] == pytest.approx(np.sqrt(n_in), rel=0.1)

@@ -108,6 +108,7 @@ def baseline(tmp_path_factory, mnist_model):
     return peaks[0]
 
 
+@pytest.mark.slow
 def test_a_large_idx_file_is_predicted_within_twice_its_size(
     tmp_path, mnist_model, baseline
 ):
@@ -127,6 +128,7 @@ def test_a_large_idx_file_is_predicted_within_twice_its_size(
     assert peaks[0] <= limit
 
 
+@pytest.mark.slow
 def test_a_gzip_file_is_streamed(tmp_path, mnist_model, baseline):
     # 64 MiB of blank images compress to a fraction of a MiB.
     n = 64 * MiB // 784
@@ -149,6 +151,7 @@ def _gzip_bomb(path, header, n_zero_bytes):
     return path
 
 
+@pytest.mark.slow
 def test_a_gzip_bomb_declaring_one_image_is_refused(tmp_path, mnist_model, baseline):
     header = b"\x00\x00\x08\x03" + np.array([1, 28, 28], ">u4").tobytes()
     bomb = _gzip_bomb(tmp_path / "bomb-idx3-ubyte.gz", header, 128 * MiB)
@@ -158,6 +161,7 @@ def test_a_gzip_bomb_declaring_one_image_is_refused(tmp_path, mnist_model, basel
     assert_refused(result, "trailing bytes")
 
 
+@pytest.mark.slow
 def test_a_gzip_file_claiming_more_than_it_holds_is_refused(
     tmp_path, mnist_model, baseline
 ):
@@ -170,6 +174,7 @@ def test_a_gzip_file_claiming_more_than_it_holds_is_refused(
     assert_refused(result, "truncated data")
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("compressed", [False, True], ids=["raw", "gzip"])
 def test_an_idx_header_claiming_1e9_rows_is_refused_at_once(
     tmp_path, mnist_model, baseline, compressed
@@ -186,6 +191,7 @@ def test_an_idx_header_claiming_1e9_rows_is_refused_at_once(
     assert_refused(result, "truncated data")
 
 
+@pytest.mark.slow
 def test_a_npy_header_claiming_more_than_the_file_holds_is_refused(
     tmp_path, mnist_model, baseline
 ):
