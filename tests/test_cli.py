@@ -1,8 +1,10 @@
 import re
 import signal
+import struct
 import subprocess
 import sys
 import warnings
+from copy import deepcopy
 from urllib.error import URLError
 
 import joblib
@@ -963,3 +965,65 @@ def test_class_weight_balanced_trains_as_fit_does(capsys, tmp_path, early_stoppi
         model.coefs_ + model.intercepts_, fitted.coefs_ + fitted.intercepts_
     ):
         assert_array_equal(a, b)
+
+
+# --- crafted model and image files ---------------------------------------
+
+
+def npy_with_shape(path, shape):
+    """Write a .npy file whose version 1.0 header claims ``shape`` of float64."""
+    header = f"{{'descr': '<f8', 'fortran_order': False, 'shape': {shape}, }}"
+    header = header.ljust(117).encode("latin1") + b"\n"
+    data = b"\0" * 64 * 8
+    path.write_bytes(
+        b"\x93NUMPY\x01\x00" + struct.pack("<H", len(header)) + header + data
+    )
+    return path
+
+
+def test_a_npy_header_of_negative_size_is_refused(capsys, tmp_path, digits_model):
+    path = npy_with_shape(tmp_path / "negative.npy", (-5, 64))
+    status, out, err = cli(capsys, "predict", digits_model, path)
+    assert_one_error_line(status, err, r"negative\.npy.*shape \(-5, 64\).*negative")
+    assert out == ""
+
+
+def crafted(pipeline, tmp_path, name, change):
+    """Save a copy of ``pipeline`` after ``change(copy)``, as a crafted file."""
+    copy = deepcopy(pipeline)
+    change(copy)
+    joblib.dump(copy, tmp_path / name)
+    return tmp_path / name
+
+
+def set_steps(value):
+    return lambda pipeline: setattr(pipeline, "steps", value)
+
+
+def set_grey_max(value):
+    return lambda pipeline: setattr(pipeline[0], "grey_max", value)
+
+
+CRAFTED_PIPELINES = {
+    "steps not a list": (set_steps("xx"), "holds a Pipeline, not a model"),
+    "steps not pairs": (set_steps([1, 2]), "holds a Pipeline, not a model"),
+    "steps None": (set_steps(None), "holds a Pipeline, not a model"),
+    "negative grey_max": (set_grey_max(-1.0), "bad grey-level scale -1.0"),
+    "grey_max nan": (set_grey_max(float("nan")), "bad grey-level scale nan"),
+    "grey_max a string": (set_grey_max("16"), "bad grey-level scale '16'"),
+}
+
+
+@pytest.mark.parametrize("case", CRAFTED_PIPELINES)
+@pytest.mark.parametrize("command", ["evaluate", "predict", "export"])
+def test_a_crafted_pipeline_is_refused_in_one_line(
+    case, command, capsys, tmp_path, digits_model
+):
+    change, match = CRAFTED_PIPELINES[case]
+    path = crafted(joblib.load(digits_model), tmp_path, "crafted.joblib", change)
+    image = tmp_path / "image.npy"
+    np.save(image, np.zeros((8, 8)))
+    extra = {"evaluate": [], "predict": [image], "export": [tmp_path / "m.onnx"]}
+    status, out, err = cli(capsys, command, path, *extra[command])
+    assert_one_error_line(status, err, match)
+    assert out == ""
