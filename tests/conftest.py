@@ -7,6 +7,7 @@
   1,797 rows without one), so that each file states the size it trains on.
 - ``fail_epoch``: makes the buffered epoch fail at a chosen call.
 - ``dask_client``: opens a quiet dask ``LocalCluster`` and its client.
+- ``model_file``: a model file as ``skdigitnet train --save`` writes it.
 
 Helpers the test files import (``from conftest import ...``):
 
@@ -17,6 +18,10 @@ Helpers the test files import (``from conftest import ...``):
   command line reports one.
 - ``quiet_fit(clf, *args, **kwargs)``: ``fit`` without the
   ConvergenceWarning of short trainings.
+- ``snapshot(clf)``: everything an estimator holds, as bytes: equal means
+  unchanged.
+- ``peak_bytes(fn, *args)``: the peak of the memory ``fn`` allocates, and
+  its result.
 - ``slow_checks_but(fast, parametrize)``: scikit-learn's checks with all but
   those named in ``fast`` marked slow, for the repetitions of the checks.
 - ``every_pair_fast(**settings)``: every combination of some settings as
@@ -36,9 +41,12 @@ few cases in which every two settings meet in each of their values, through
 
 import contextlib
 import functools
+import io
 import itertools
 import logging
+import pickle
 import re
+import tracemalloc
 import warnings
 
 import pytest
@@ -140,6 +148,16 @@ def dask_client():
     return open_client
 
 
+@pytest.fixture(scope="module")
+def model_file(tmp_path_factory):
+    """A model file as ``skdigitnet train --save`` writes it, in float32."""
+    path = tmp_path_factory.mktemp("model") / "net.joblib"
+    train = ["train", "--epochs", "1", "--hidden", "5", "--dtype", "float32"]
+    with contextlib.redirect_stdout(io.StringIO()):
+        assert main([*train, "--save", str(path)]) == 0
+    return path
+
+
 def cli(capsys, *args):
     """Run ``main(ARGS)`` in this process; return (status, stdout, stderr)."""
     status = main([str(arg) for arg in args])
@@ -165,6 +183,21 @@ def quiet_fit(clf, *args, **kwargs):
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", ConvergenceWarning)
         return clf.fit(*args, **kwargs)
+
+
+def snapshot(clf):
+    """Everything the estimator holds, as bytes: equal means unchanged."""
+    return {name: pickle.dumps(value) for name, value in vars(clf).items()}
+
+
+def peak_bytes(fn, *args):
+    """Return the peak memory allocated in ``fn(*args)``, and its result."""
+    tracemalloc.start()
+    try:
+        result = fn(*args)
+        return tracemalloc.get_traced_memory()[1], result
+    finally:
+        tracemalloc.stop()
 
 
 def slow_checks_but(fast, parametrize):

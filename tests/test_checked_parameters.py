@@ -6,21 +6,16 @@ network cannot continue with, instead of ignoring them; and any warning
 turned into an error leaves the estimator exactly as before the call.
 """
 
-import pickle
 import warnings
 
 import numpy as np
 import pytest
+from conftest import snapshot
 from sklearn.exceptions import ConvergenceWarning, DataConversionWarning
 
 from skdigitnet import SaturationWarning, SigmoidMLPClassifier
 
 DIGITS_ROWS = 200  # the digits fixture's size (conftest.py)
-
-
-def snapshot(clf):
-    """Every attribute of ``clf``, as bytes that any change would alter."""
-    return pickle.dumps(vars(clf))
 
 
 def quiet(call, *args, **kwargs):

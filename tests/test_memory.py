@@ -8,11 +8,11 @@ rows, a second output-sized array) would show, and check that it stays a
 chunk's worth.
 """
 
-import tracemalloc
 import warnings
 
 import numpy as np
 import pytest
+from conftest import peak_bytes
 from threadpoolctl import threadpool_limits
 
 from skdigitnet import SigmoidMLPClassifier
@@ -33,18 +33,6 @@ def fitted(dtype, n_hidden=N_HIDDEN, n_classes=N_CLASSES):
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")  # not converged in one epoch
         return clf.fit(X, y)
-
-
-def peak_bytes(fn):
-    """Peak of tracemalloc's traced memory while ``fn`` runs, over before."""
-    tracemalloc.start()
-    try:
-        before = tracemalloc.get_traced_memory()[0]
-        result = fn()
-        peak = tracemalloc.get_traced_memory()[1] - before
-    finally:
-        tracemalloc.stop()
-    return peak, result
 
 
 @pytest.mark.parametrize(

@@ -1,7 +1,5 @@
 """ONNX export: onnxruntime's outputs against predict and predict_proba."""
 
-import contextlib
-import io
 import re
 import subprocess
 import sys
@@ -21,7 +19,6 @@ from skdigitnet import (
     register_onnx_converter,
     to_onnx,
 )
-from skdigitnet._cli import main
 
 pytestmark = pytest.mark.filterwarnings("ignore::sklearn.exceptions.ConvergenceWarning")
 
@@ -262,16 +259,6 @@ def test_package_imports_without_the_optional_extras():
 
 
 # --- skdigitnet export -------------------------------------------------------
-
-
-@pytest.fixture(scope="module")
-def model_file(tmp_path_factory):
-    path = tmp_path_factory.mktemp("cli") / "net.joblib"
-    train = ["train", "--epochs", "2", "--dtype", "float32", "--save", str(path)]
-    with contextlib.redirect_stdout(io.StringIO()):
-        status = main(train)
-    assert status == 0
-    return path
 
 
 def test_cli_export(ort, capsys, tmp_path, model_file):

@@ -177,15 +177,6 @@ FAILURES = {
 }
 
 
-@pytest.fixture(scope="module")
-def model_file(tmp_path_factory):
-    from skdigitnet._cli import main
-
-    path = tmp_path_factory.mktemp("model") / "net.joblib"
-    assert main(["train", "--epochs", "1", "--hidden", "5", "--save", str(path)]) == 0
-    return path
-
-
 def _writers(model_file):
     from skdigitnet._cli import main
     from skdigitnet.datasets import write_idx

@@ -1,14 +1,13 @@
 """Bad input, divergence, floating-point safety and property-based tests."""
 
 import copy
-import pickle
 import re
 import warnings
 
 import numpy as np
 import pytest
 import scipy.sparse as sp
-from conftest import quiet_fit
+from conftest import quiet_fit, snapshot
 from hypothesis import HealthCheck, event, given, settings
 from hypothesis import strategies as st
 from hypothesis.extra import numpy as hnp
@@ -30,11 +29,6 @@ DIGITS_ROWS = 150  # the digits fixture's size (conftest.py)
 @pytest.fixture
 def fitted(digits):
     return quiet_fit(SigmoidMLPClassifier(max_iter=3, random_state=0), *digits)
-
-
-def snapshot(clf):
-    """Everything the estimator holds, as bytes: equal means unchanged."""
-    return {name: pickle.dumps(value) for name, value in vars(clf).items()}
 
 
 # Bad input. Each row is (parameters set first, the call, what it raises or

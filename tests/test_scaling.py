@@ -5,10 +5,9 @@ Two ways, both reading one chunk of a raw IDX file at a time: a plain loop of
 makes the same calls, one per block of a dask array.
 """
 
-import tracemalloc
-
 import numpy as np
 import pytest
+from conftest import peak_bytes
 from numpy.testing import assert_array_equal
 from sklearn.datasets import load_digits
 
@@ -118,16 +117,6 @@ def stream(images_path, labels_path, chunk):
     return clf
 
 
-def peak_bytes(fn, *args):
-    """Peak of the memory numpy and Python allocate while ``fn`` runs."""
-    tracemalloc.start()
-    try:
-        fn(*args)
-        return tracemalloc.get_traced_memory()[1]
-    finally:
-        tracemalloc.stop()
-
-
 @pytest.mark.slow
 def test_streaming_a_mapped_file_needs_memory_of_a_chunk_not_the_file(tmp_path):
     rng = np.random.default_rng(0)
@@ -141,11 +130,11 @@ def test_streaming_a_mapped_file_needs_memory_of_a_chunk_not_the_file(tmp_path):
         labels = (np.arange(n_samples) % 10).astype(np.uint8)
         paths = write_images(folder, images, labels)
         del images
-        peaks[n_samples] = peak_bytes(stream, *paths, chunk)
+        peaks[n_samples] = peak_bytes(stream, *paths, chunk)[0]
 
     file_bytes = 40_000 * 784  # 31 MB of bytes, 251 MB as float64 rows
     # Reading the file in, as a control, shows in the measure.
-    assert peak_bytes(read_idx, paths[0]) >= file_bytes
+    assert peak_bytes(read_idx, paths[0])[0] >= file_bytes
     # Streaming it takes a few chunks, and the same for 8 times the rows.
     assert peaks[40_000] < 4 * chunk_bytes < file_bytes / 2
     assert peaks[40_000] < 1.25 * peaks[5_000]
