@@ -154,11 +154,16 @@ def parse_args(argv=None):
     return parser.parse_args(argv)
 
 
-def load(folder, subset):
+def read_images(folder, subset):
+    """Return the uint8 images (flat rows) and labels of ``subset``, or exit."""
     try:
-        X, y = load_mnist(folder, subset=subset, return_X_y=True)
+        return load_mnist(folder, subset=subset, return_X_y=True)
     except (FileNotFoundError, ValueError) as exc:
-        sys.exit(f"accuracy.py: cannot read the images: {exc}")
+        sys.exit(f"{Path(sys.argv[0]).name}: cannot read the images: {exc}")
+
+
+def load(folder, subset):
+    X, y = read_images(folder, subset)
     return (X / 255).astype(np.float32), y
 
 

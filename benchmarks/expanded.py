@@ -46,7 +46,7 @@ import warnings
 
 import numpy as np
 import sklearn
-from accuracy import BEST, MLP_BEST, data_parser, describe
+from accuracy import BEST, MLP_BEST, data_parser, describe, read_images
 from sklearn.exceptions import ConvergenceWarning
 from sklearn.model_selection import train_test_split
 from sklearn.neural_network import MLPClassifier
@@ -54,7 +54,7 @@ from threadpoolctl import threadpool_limits
 
 import skdigitnet
 from skdigitnet import SigmoidMLPClassifier
-from skdigitnet.datasets import expand_images, load_mnist
+from skdigitnet.datasets import expand_images
 
 VALIDATION_FRACTION = 0.1
 
@@ -107,14 +107,6 @@ def parse_args(argv=None):
     return parser.parse_args(argv)
 
 
-def load(folder, subset):
-    """Return the uint8 images (flat rows) and labels of ``subset``."""
-    try:
-        return load_mnist(folder, subset=subset, return_X_y=True)
-    except (FileNotFoundError, ValueError) as exc:
-        sys.exit(f"expanded.py: cannot read the images: {exc}")
-
-
 def scaled(X):
     """Pixels / 255 in float32, without a float64 copy of the images."""
     X = X.astype(np.float32)
@@ -126,11 +118,11 @@ def datasets(args):
     """Yield (name, X_train, y_train, X_test, y_test), uint8 images."""
     sets = []
     if "fashion" in args.datasets:
-        X_train, y_train = load(args.fashion, "train")
-        X_test, y_test = load(args.fashion, "test")
+        X_train, y_train = read_images(args.fashion, "train")
+        X_test, y_test = read_images(args.fashion, "test")
         sets.append(("Fashion-MNIST", X_train, y_train, X_test, y_test))
     if args.mnist_test is not None and "mnist" in args.datasets:
-        X, y = load(args.mnist_test, "test")
+        X, y = read_images(args.mnist_test, "test")
         parts = train_test_split(
             X, y, train_size=8000, test_size=2000, stratify=y, random_state=0
         )
